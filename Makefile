@@ -1,0 +1,62 @@
+# envbench. `make run` opens the TUI on examples/demo; `make test` runs
+# everything. Both install Terraform into ./bin first when none is on PATH.
+
+GO                ?= go
+TERRAFORM_VERSION := 1.5.7
+STATICCHECK       := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+VERSION           ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT            ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
+DATE              ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS           := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+
+# Terraform installed by `make tools` lives in ./bin; tests and the demo find
+# it on PATH.
+export PATH := $(CURDIR)/bin:$(PATH)
+
+.PHONY: all build run test tools lint bench snapshots fuzz clean
+
+all: build
+
+## build: the envbench binary in ./bin
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/envbench .
+
+## tools: a terraform binary in ./bin, unless one is already on PATH
+tools:
+	@if command -v terraform >/dev/null 2>&1; then \
+		echo "terraform: $$(command -v terraform) ($$(terraform version | head -n1))"; \
+	else \
+		echo "installing terraform v$(TERRAFORM_VERSION) into ./bin (about 2 minutes)"; \
+		GOBIN=$(CURDIR)/bin $(GO) install github.com/hashicorp/terraform@v$(TERRAFORM_VERSION); \
+	fi
+
+## run: the TUI on the demo workspace, against the simulated AWS account
+run: tools build
+	./bin/envbench --workspace examples/demo
+
+## test: go vet and every test with the race detector
+test: tools
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+## lint: gofmt, go vet and staticcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## bench: the performance benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## snapshots: regenerate the golden screens (review the diff like code)
+snapshots:
+	$(GO) test ./snapshots_test/ -update
+
+## fuzz: each fuzz target for FUZZTIME (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./config/ -run '^$$' -fuzz FuzzLoadWorkspace -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,347 @@
+// Package ui is envbench's terminal interface. The root model in this file
+// keeps a stack of screens (push on enter, pop on esc), handles the few
+// global keys and the window size, and forwards everything else. Screens
+// live in their own packages under ui/ and talk to the root model through
+// the messages of ui/screen.
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/envbench/envbench/config"
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/ui/components"
+	"github.com/envbench/envbench/ui/environments"
+	"github.com/envbench/envbench/ui/help"
+	"github.com/envbench/envbench/ui/keys"
+	"github.com/envbench/envbench/ui/screen"
+	"github.com/envbench/envbench/ui/theme"
+)
+
+// Options configure the TUI.
+type Options struct {
+	// Catalog is the workspace, already loaded.
+	Catalog *envs.Catalog
+	// Palette is the colour palette; PlainPalette when NO_COLOR is set.
+	Palette theme.Palette
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+type entry struct {
+	title  string
+	screen screen.Screen
+}
+
+// Model is the root model.
+type Model struct {
+	ctx         *screen.Context
+	palette     theme.Palette
+	stack       []entry
+	width       int
+	height      int
+	flash       string
+	flashErr    bool
+	confirmQuit string // what runs, while asking whether to quit
+}
+
+var _ tea.Model = (*Model)(nil)
+
+// New returns the root model with the environments screen at the bottom of
+// the stack.
+func New(opts Options) *Model {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Palette.Name == "" {
+		opts.Palette = theme.DefaultPalette()
+	}
+	ctx := &screen.Context{
+		Catalog: opts.Catalog,
+		Styles:  theme.NewStyles(opts.Palette, true),
+		Keys:    keys.DefaultKeyMap(),
+		Now:     opts.Now,
+	}
+	m := &Model{ctx: ctx, palette: opts.Palette}
+	m.stack = []entry{{title: "environments", screen: environments.New(ctx)}}
+	return m
+}
+
+// Run runs the TUI until the user quits or ctx is cancelled.
+func Run(ctx context.Context, opts Options) error {
+	_, err := tea.NewProgram(New(opts), tea.WithContext(ctx)).Run()
+	return err
+}
+
+// Init asks the terminal for its background colour and starts the first
+// screen.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.top().Init())
+}
+
+func (m *Model) top() screen.Screen { return m.stack[len(m.stack)-1].screen }
+
+// bodySize is the space a screen gets: all but the header and footer.
+func (m *Model) bodySize() (int, int) { return m.width, max(m.height-2, 0) }
+
+// Update routes a message: navigation and global keys here, input to the
+// top screen, everything else to every screen.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		w, h := m.bodySize()
+		for _, e := range m.stack {
+			e.screen.SetSize(w, h)
+		}
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.ctx.Styles = theme.NewStyles(m.palette, msg.IsDark())
+		return m, m.broadcast(msg)
+	case screen.PushMsg:
+		return m, m.push(msg.Title, msg.Screen)
+	case screen.PopMsg:
+		m.pop()
+		return m, nil
+	case screen.ReloadMsg:
+		return m, m.reload(msg.Select)
+	case screen.CatalogMsg:
+		if msg.Err != nil {
+			m.ctx.LoadErr = msg.Err
+			m.setFlash("reload failed: "+msg.Err.Error(), true)
+			return m, nil
+		}
+		m.ctx.Catalog, m.ctx.LoadErr = msg.Catalog, nil
+		return m, m.broadcast(msg)
+	case screen.FlashMsg:
+		m.setFlash(msg.Text, msg.Error)
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case tea.MouseMsg:
+		return m, m.updateTop(msg)
+	}
+	return m, m.broadcast(msg)
+}
+
+func (m *Model) setFlash(text string, isError bool) { m.flash, m.flashErr = text, isError }
+
+func (m *Model) push(title string, s screen.Screen) tea.Cmd {
+	m.stack = append(m.stack, entry{title: title, screen: s})
+	s.SetSize(m.bodySize())
+	return s.Init()
+}
+
+func (m *Model) pop() {
+	if len(m.stack) > 1 {
+		m.stack = m.stack[:len(m.stack)-1]
+	}
+}
+
+// reload loads the workspace again, off the UI goroutine.
+func (m *Model) reload(selectName string) tea.Cmd {
+	if m.ctx.Catalog == nil {
+		return nil
+	}
+	root, now := m.ctx.Catalog.Root, m.ctx.Now()
+	return func() tea.Msg {
+		c, err := envs.Open(root, now)
+		return screen.CatalogMsg{Catalog: c, Err: err, Select: selectName}
+	}
+}
+
+// updateTop gives a message to the top screen only.
+func (m *Model) updateTop(msg tea.Msg) tea.Cmd {
+	i := len(m.stack) - 1
+	s, cmd := m.stack[i].screen.Update(msg)
+	m.stack[i].screen = s
+	return cmd
+}
+
+// broadcast gives a message to every screen; each ignores what is not its
+// own.
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(m.stack))
+	for i := range m.stack {
+		s, cmd := m.stack[i].screen.Update(msg)
+		m.stack[i].screen = s
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+// busy returns what runs in any screen, or "".
+func (m *Model) busy() string {
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if w, ok := m.stack[i].screen.(screen.Worker); ok {
+			if b := w.Busy(); b != "" {
+				return b
+			}
+		}
+	}
+	return ""
+}
+
+func (m *Model) capturing() bool {
+	c, ok := m.top().(screen.InputCapturer)
+	return ok && c.CapturingInput()
+}
+
+// handleKey acts on the global keys and forwards the rest.
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.ctx.Keys
+	m.flash = ""
+	if m.confirmQuit != "" {
+		return m.answerQuit(msg)
+	}
+	if key.Matches(msg, k.Force) {
+		if w, ok := m.top().(screen.Worker); ok && w.Busy() != "" {
+			return m.updateTop(msg)
+		}
+		return m.quit()
+	}
+	if m.capturing() {
+		return m.updateTop(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		if _, isHelp := m.top().(*help.Screen); !isHelp {
+			return m.push("help", m.helpScreen())
+		}
+		return nil
+	case key.Matches(msg, k.Back) && len(m.stack) > 1:
+		m.pop()
+		return nil
+	}
+	return m.updateTop(msg)
+}
+
+// quit quits, or asks first while work runs.
+func (m *Model) quit() tea.Cmd {
+	if b := m.busy(); b != "" {
+		m.confirmQuit = b
+		return nil
+	}
+	return tea.Quit
+}
+
+func (m *Model) answerQuit(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "y", "Y":
+		return tea.Quit
+	default:
+		m.confirmQuit = ""
+		return nil
+	}
+}
+
+func (m *Model) helpScreen() *help.Screen {
+	k := m.ctx.Keys
+	return help.New(m.ctx,
+		help.Section{Title: "This screen (" + m.stack[len(m.stack)-1].title + ")", Bindings: m.top().Bindings()},
+		help.Section{Title: "Everywhere", Bindings: k.Global()},
+	)
+}
+
+// View draws the header, the top screen and the footer.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "envbench"
+	return v
+}
+
+func (m *Model) render() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	w, h := m.bodySize()
+	body := clip(m.top().View(), w, h)
+	return m.header() + "\n" + body + "\n" + m.footer()
+}
+
+// clip cuts s to at most w columns and exactly h lines, so no screen can push
+// the footer off the terminal.
+func clip(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, line := range lines {
+		if ansi.StringWidth(line) > w {
+			lines[i] = ansi.Truncate(line, w, "")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// header is the top bar: envbench, the workspace and the breadcrumb on
+// the left, where the environments live on the right. The breadcrumb gives
+// way first when the terminal is narrow; the cloud note stays.
+func (m *Model) header() string {
+	st := &m.ctx.Styles
+	left := " envbench"
+	if c := m.ctx.Catalog; c != nil && c.Settings.Name != "" {
+		left += " · " + c.Settings.Name
+	}
+	crumbs := make([]string, len(m.stack))
+	for i, e := range m.stack {
+		crumbs[i] = e.title
+	}
+	right := "AWS "
+	if c := m.ctx.Catalog; c != nil && c.Settings.Cloud == config.CloudSimulated {
+		right = "simulated AWS · nothing leaves this machine "
+		if ansi.StringWidth(left+right) > m.width {
+			right = "simulated AWS · local only "
+		}
+	}
+	if full := left + " › " + strings.Join(crumbs, " › "); ansi.StringWidth(full+right)+1 <= m.width {
+		left = full
+	} else if len(crumbs) > 1 {
+		if short := left + " › " + crumbs[len(crumbs)-1]; ansi.StringWidth(short+right)+1 <= m.width {
+			left = short
+		}
+	}
+	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 {
+		right = ""
+		gap = max(m.width-ansi.StringWidth(left), 0)
+	}
+	line := st.Header.Render(left+strings.Repeat(" ", gap)) + st.HeaderNote.Render(right)
+	return ansi.Truncate(line, m.width, "")
+}
+
+func (m *Model) footer() string {
+	st := &m.ctx.Styles
+	switch {
+	case m.confirmQuit != "":
+		return ansi.Truncate(st.FlashError.Render(m.confirmQuit+" is running. Quit and cancel it? y/n"), m.width, "…")
+	case m.flash != "":
+		style := st.Flash
+		if m.flashErr {
+			style = st.FlashError
+		}
+		return ansi.Truncate(style.Render(m.flash), m.width, "…")
+	}
+	k := m.ctx.Keys
+	global := []key.Binding{k.Help, k.Quit}
+	if len(m.stack) > 1 {
+		global = []key.Binding{k.Back, k.Help}
+	}
+	if m.capturing() {
+		global = nil
+	}
+	return components.ShortHelp(st, m.width, append(global, m.top().Bindings()...))
+}

@@ -1,0 +1,455 @@
+// Package environments is the environments screen: every environment of the
+// workspace in a filterable table with a detail pane for the selected one.
+// Broken environments are rows too, with their errors in the detail pane.
+package environments
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/ui/archetypes"
+	"github.com/envbench/envbench/ui/components"
+	"github.com/envbench/envbench/ui/newenv"
+	"github.com/envbench/envbench/ui/screen"
+	"github.com/envbench/envbench/ui/theme"
+)
+
+// Columns of the table, in order.
+const (
+	colName = iota
+	colArchetype
+	colAccount
+	colRegion
+	colProtected
+	colOwner
+	colExpires
+	colStatus
+)
+
+// wideLayout is the width from which the detail pane sits beside the table.
+const wideLayout = 110
+
+// Screen is the environments screen.
+type Screen struct {
+	ctx          *screen.Context
+	table        *components.Table
+	filter       components.FilterInput
+	envs         []*envs.Environment
+	detailFocus  bool
+	detailOffset int
+	width        int
+	height       int
+}
+
+var _ screen.Screen = (*Screen)(nil)
+var _ screen.InputCapturer = (*Screen)(nil)
+
+// New returns the environments screen for the context's catalog.
+func New(ctx *screen.Context) *Screen {
+	s := &Screen{ctx: ctx, filter: components.NewFilterInput(&ctx.Styles)}
+	s.table = components.NewTable(&ctx.Styles,
+		components.Column{Title: "NAME", Min: 10, Max: 24},
+		components.Column{Title: "ARCHETYPE", Min: 12, Max: 20, Priority: 4},
+		components.Column{Title: "ACCOUNT", Min: 12, Max: 12, Priority: 2},
+		components.Column{Title: "REGION", Min: 9, Max: 14, Priority: 1},
+		components.Column{Title: "PROT", Min: 4, Max: 4, Priority: 6},
+		components.Column{Title: "OWNER", Min: 12, Max: 24, Priority: 3},
+		components.Column{Title: "EXPIRES", Min: 14, Max: 16, Priority: 5},
+		components.Column{Title: "STATUS", Min: 8, Max: 12},
+	)
+	s.table.CellStyle = s.cellStyle
+	s.load("")
+	return s
+}
+
+// Init does nothing: the catalog is already loaded.
+func (s *Screen) Init() tea.Cmd { return nil }
+
+// CapturingInput reports whether the filter has the keyboard.
+func (s *Screen) CapturingInput() bool { return s.filter.Editing() }
+
+// Bindings are the keys this screen handles.
+func (s *Screen) Bindings() []key.Binding {
+	k := s.ctx.Keys
+	return []key.Binding{k.NewEnv, k.Archetypes, k.Filter, k.Tab, k.Reload, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// SetSize lays the table and the detail pane out.
+func (s *Screen) SetSize(width, height int) {
+	s.width, s.height = width, height
+	tw, th := s.tableSize()
+	s.table.SetSize(tw, th)
+	s.filter.SetWidth(tw)
+}
+
+func (s *Screen) tableSize() (int, int) {
+	h := s.height - 1 // title line
+	if s.filter.Active() {
+		h--
+	}
+	if s.width >= wideLayout {
+		return s.width - s.detailWidth() - 1, h
+	}
+	return s.width, max(h-s.detailHeight()-1, 2)
+}
+
+func (s *Screen) detailWidth() int {
+	if s.width >= wideLayout {
+		return min(56, s.width*2/5)
+	}
+	return s.width
+}
+
+func (s *Screen) detailHeight() int {
+	if s.width >= wideLayout {
+		return s.height - 1
+	}
+	return max(s.height/3, 5)
+}
+
+// load rebuilds the rows from the context's catalog, selecting name if
+// given.
+func (s *Screen) load(selectName string) {
+	c := s.ctx.Catalog
+	s.envs = nil
+	if c != nil {
+		s.envs = c.Environments
+	}
+	now := s.ctx.Now()
+	rows := make([][]string, len(s.envs))
+	for i, e := range s.envs {
+		prot := ""
+		if e.Protected {
+			prot = "yes"
+		}
+		rows[i] = []string{e.Name, e.Archetype, e.Account, e.Region, prot, e.Owner, e.ExpiryText(now), string(e.Status)}
+	}
+	s.table.SetRows(rows)
+	if selectName != "" {
+		if i := slices.IndexFunc(s.envs, func(e *envs.Environment) bool { return e.Name == selectName }); i >= 0 {
+			s.table.Select(i)
+		}
+	}
+	s.detailOffset = 0
+}
+
+func (s *Screen) cellStyle(row, col int) (lipgloss.Style, bool) {
+	e := s.envs[row]
+	st := &s.ctx.Styles
+	switch col {
+	case colName:
+		if !e.Valid() {
+			return st.Error, true
+		}
+	case colProtected:
+		return st.Warn, e.Protected
+	case colExpires:
+		return st.Warn, e.Expired
+	case colStatus:
+		return statusStyle(st, e.Status)
+	case colAccount, colRegion:
+		return st.Subtle, true
+	}
+	return lipgloss.Style{}, false
+}
+
+// selected returns the selected environment, or nil.
+func (s *Screen) selected() *envs.Environment {
+	if i := s.table.Selected(); i >= 0 {
+		return s.envs[i]
+	}
+	return nil
+}
+
+// Update handles keys, mouse wheel and reloaded catalogs.
+func (s *Screen) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case screen.CatalogMsg:
+		name := msg.Select
+		if name == "" {
+			if e := s.selected(); e != nil {
+				name = e.Name
+			}
+		}
+		s.load(name)
+		s.SetSize(s.width, s.height)
+	case tea.MouseWheelMsg:
+		s.scroll(msg)
+	case tea.KeyPressMsg:
+		if s.filter.Editing() {
+			return s, s.editFilter(msg)
+		}
+		return s, s.handleKey(msg)
+	}
+	return s, nil
+}
+
+func (s *Screen) scroll(msg tea.MouseWheelMsg) {
+	delta := 1
+	if msg.Button == tea.MouseWheelUp {
+		delta = -1
+	}
+	if s.detailFocus {
+		s.detailOffset = max(s.detailOffset+delta, 0)
+		return
+	}
+	s.move(delta)
+}
+
+func (s *Screen) move(delta int) {
+	s.table.Move(delta)
+	s.detailOffset = 0
+}
+
+// editFilter feeds a key to the filter line.
+func (s *Screen) editFilter(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.ctx.Keys
+	switch {
+	case msg.String() == "enter":
+		s.filter.Stop()
+		s.SetSize(s.width, s.height)
+		return nil
+	case msg.String() == "esc":
+		s.filter.Clear()
+		s.table.SetFilter("")
+		s.SetSize(s.width, s.height)
+		return nil
+	case msg.String() == "up" || msg.String() == "down":
+		if key.Matches(msg, k.Up) {
+			s.move(-1)
+		} else {
+			s.move(1)
+		}
+		return nil
+	}
+	changed, cmd := s.filter.Update(msg)
+	if changed {
+		s.table.SetFilter(s.filter.Value())
+		s.detailOffset = 0
+	}
+	return cmd
+}
+
+// handleKey acts on a key while the table has the keyboard.
+func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.ctx.Keys
+	if s.detailFocus {
+		switch {
+		case key.Matches(msg, k.Up):
+			s.detailOffset = max(s.detailOffset-1, 0)
+			return nil
+		case key.Matches(msg, k.Down):
+			s.detailOffset++
+			return nil
+		case key.Matches(msg, k.PageUp):
+			s.detailOffset = max(s.detailOffset-s.detailHeight(), 0)
+			return nil
+		case key.Matches(msg, k.PageDown):
+			s.detailOffset += s.detailHeight()
+			return nil
+		}
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		s.move(-1)
+	case key.Matches(msg, k.Down):
+		s.move(1)
+	case key.Matches(msg, k.PageUp):
+		s.move(-s.table.Page())
+	case key.Matches(msg, k.PageDown):
+		s.move(s.table.Page())
+	case key.Matches(msg, k.Top):
+		s.table.Home()
+		s.detailOffset = 0
+	case key.Matches(msg, k.Bottom):
+		s.table.End()
+		s.detailOffset = 0
+	case key.Matches(msg, k.Tab):
+		s.detailFocus = !s.detailFocus
+	case key.Matches(msg, k.Filter):
+		cmd := s.filter.Start()
+		s.SetSize(s.width, s.height)
+		return cmd
+	case key.Matches(msg, k.Back):
+		if s.filter.Active() {
+			s.filter.Clear()
+			s.table.SetFilter("")
+			s.SetSize(s.width, s.height)
+		}
+	case key.Matches(msg, k.Reload):
+		return func() tea.Msg { return screen.ReloadMsg{} }
+	case key.Matches(msg, k.NewEnv):
+		return s.openNewEnvironment()
+	case key.Matches(msg, k.Archetypes):
+		return screen.Push("archetypes", archetypes.New(s.ctx))
+	}
+	return nil
+}
+
+func (s *Screen) openNewEnvironment() tea.Cmd {
+	archetype := ""
+	if e := s.selected(); e != nil {
+		archetype = e.Archetype
+	}
+	form, err := newenv.New(s.ctx, archetype)
+	if err != nil {
+		return screen.Flash(err.Error(), true)
+	}
+	return screen.Push("new environment", form)
+}
+
+// View draws the title line, the table, the filter and the detail pane.
+func (s *Screen) View() string {
+	st := &s.ctx.Styles
+	title := st.Title.Render("Environments") + " " + st.Subtle.Render(s.summary())
+	tableView := s.table.View()
+	if s.table.Total() == 0 {
+		tableView = st.Subtle.Render("No environments yet. Press n to stamp one from an archetype.")
+	} else if s.table.Len() == 0 {
+		tableView = st.Subtle.Render("No environment matches the filter. esc clears it.")
+	}
+	tw, th := s.tableSize()
+	left := lipgloss.NewStyle().Width(tw).Height(th).MaxHeight(th).Render(tableView)
+	if s.filter.Active() {
+		left += "\n" + s.filter.View()
+	}
+	detail := s.detailView()
+	if s.width >= wideLayout {
+		divider := st.Divider.Render(strings.TrimSuffix(strings.Repeat("│\n", max(s.height-1, 1)), "\n"))
+		return title + "\n" + lipgloss.JoinHorizontal(lipgloss.Top, left, divider, detail)
+	}
+	rule := st.Divider.Render(strings.Repeat("─", max(s.width, 0)))
+	return title + "\n" + left + "\n" + rule + "\n" + detail
+}
+
+func (s *Screen) summary() string {
+	var expired, invalid, deployed int
+	for _, e := range s.envs {
+		switch {
+		case !e.Valid():
+			invalid++
+		case e.Status == envs.StatusDeployed:
+			deployed++
+		}
+		if e.Expired {
+			expired++
+		}
+	}
+	parts := []string{fmt.Sprintf("%d", len(s.envs))}
+	if deployed > 0 {
+		parts = append(parts, fmt.Sprintf("%d deployed", deployed))
+	}
+	if expired > 0 {
+		parts = append(parts, fmt.Sprintf("%d expired", expired))
+	}
+	if invalid > 0 {
+		parts = append(parts, fmt.Sprintf("%d invalid", invalid))
+	}
+	if f := s.table.Filter(); f != "" {
+		parts = append(parts, fmt.Sprintf("%d match %q", s.table.Len(), f))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// detailView draws the selected environment's details.
+func (s *Screen) detailView() string {
+	w, h := s.detailWidth(), s.detailHeight()
+	e := s.selected()
+	if e == nil {
+		return ""
+	}
+	d := Detail(s.ctx, e, max(w-1, 10))
+	s.detailOffset = min(s.detailOffset, max(d.Len()-h, 0))
+	return lipgloss.NewStyle().PaddingLeft(1).Width(w).Render(d.View(s.detailOffset, h))
+}
+
+// Detail lays out everything known about an environment.
+func Detail(ctx *screen.Context, e *envs.Environment, width int) *components.Detail {
+	st := &ctx.Styles
+	d := components.NewDetail(st, width)
+	title := e.Name
+	if e.Protected {
+		title += " " + st.Badge.Render(" PROTECTED ")
+	}
+	d.Text(title, st.Title)
+	if e.Description != "" {
+		d.Text(e.Description, st.Subtle)
+	}
+	if !e.Valid() {
+		d.Blank()
+		d.Text(fmt.Sprintf("%d problem(s):", len(e.Diags)), st.Error)
+		for _, diag := range e.Diags {
+			d.Text(diag.String(), st.Error)
+		}
+	}
+	d.Blank()
+	d.Field("archetype", e.Archetype, st.Text)
+	d.Field("account", e.Account, st.Text)
+	d.Field("region", e.Region, st.Text)
+	d.Field("role", e.Role, st.Text)
+	d.Field("owner", e.Owner, st.Text)
+	if e.Expires {
+		exp := e.Expiry.UTC().Format("2006-01-02 15:04") + " UTC (" + e.ExpiryText(ctx.Now()) + ")"
+		style := st.Text
+		if e.Expired {
+			style = st.Warn
+		}
+		d.Field("expires", exp, style)
+		d.Field("ttl", e.TTLText+" from "+e.Created.UTC().Format("2006-01-02"), st.Text)
+	} else {
+		d.Field("expires", "never", st.Text)
+	}
+	status := string(e.Status)
+	if e.Resources > 0 {
+		status += fmt.Sprintf(" · %d resources", e.Resources)
+	}
+	statusSt, _ := statusStyle(st, e.Status)
+	d.Field("status", status, statusSt)
+	d.Field("file", e.File, st.Subtle)
+	if ctx.Catalog != nil && e.Valid() {
+		if a, ok := ctx.Catalog.Archetype(e.Archetype); ok && len(a.Inputs) > 0 {
+			d.Blank()
+			d.Text("Inputs", st.Title)
+			values := e.Values(a)
+			labels := 0
+			for _, in := range a.Inputs {
+				labels = max(labels, len(in.Name))
+			}
+			d.LabelWidth = min(labels, width/2)
+			for _, in := range a.Inputs {
+				_, set := e.Inputs[in.Name]
+				text := in.FormatText(values[in.Name])
+				style := st.Text
+				if !set {
+					style = st.Faint
+					if text == "" {
+						text = "(unset)"
+					} else {
+						text += " (default)"
+					}
+				}
+				d.Field(in.Name, text, style)
+			}
+		}
+	}
+	return d
+}
+
+// statusStyle colours a status.
+func statusStyle(st *theme.Styles, status envs.Status) (lipgloss.Style, bool) {
+	switch status {
+	case envs.StatusInvalid:
+		return st.Error, true
+	case envs.StatusDeployed:
+		return st.OK, true
+	case envs.StatusNew, envs.StatusDestroyed:
+		return st.Subtle, true
+	}
+	return st.Text, false
+}

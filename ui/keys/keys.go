@@ -1,0 +1,68 @@
+// Package keys holds the TUI's key bindings as data. Help, the footer and
+// the ? screen are generated from the same bindings the screens match on.
+package keys
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every binding of the TUI. Screens pick the ones they use and
+// return them from Bindings for help.
+type KeyMap struct {
+	// Global, handled by the root model.
+	Quit  key.Binding
+	Help  key.Binding
+	Back  key.Binding
+	Force key.Binding // ctrl+c
+
+	// Lists.
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	Filter   key.Binding
+	Open     key.Binding
+	Tab      key.Binding
+
+	// Environments and archetypes.
+	NewEnv     key.Binding
+	Archetypes key.Binding
+	Reload     key.Binding
+}
+
+// DefaultKeyMap returns envbench's bindings.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, help, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Quit:  b([]string{"q"}, "q", "quit"),
+		Help:  b([]string{"?"}, "?", "help"),
+		Back:  b([]string{"esc"}, "esc", "back"),
+		Force: b([]string{"ctrl+c"}, "ctrl+c", "cancel / quit"),
+
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
+		PageDown: b([]string{"pgdown", "ctrl+f", "space"}, "pgdn", "page down"),
+		Top:      b([]string{"home", "g"}, "g", "first"),
+		Bottom:   b([]string{"end", "G"}, "G", "last"),
+		Filter:   b([]string{"/"}, "/", "filter"),
+		Open:     b([]string{"enter"}, "enter", "open"),
+		Tab:      b([]string{"tab"}, "tab", "switch pane"),
+
+		NewEnv:     b([]string{"n"}, "n", "new environment"),
+		Archetypes: b([]string{"a"}, "a", "archetypes"),
+		Reload:     b([]string{"r"}, "r", "reload"),
+	}
+}
+
+// Navigation returns the list movement bindings, for help.
+func (k KeyMap) Navigation() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// Global returns the bindings the root model handles, for help.
+func (k KeyMap) Global() []key.Binding {
+	return []key.Binding{k.Help, k.Back, k.Quit, k.Force}
+}

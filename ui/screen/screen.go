@@ -1,0 +1,93 @@
+// Package screen is the contract between the root model and the screens:
+// the Screen interface, the shared Context, and the messages screens use to
+// navigate and report.
+package screen
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/ui/keys"
+	"github.com/envbench/envbench/ui/theme"
+)
+
+// Screen is one screen of the TUI. The root model keeps a stack of them:
+// key and mouse input go to the top screen, every other message to all of
+// them (each ignores what is not its own, by id).
+type Screen interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) (Screen, tea.Cmd)
+	View() string
+	// SetSize gives the screen the space it may draw in.
+	SetSize(width, height int)
+	// Bindings are the keys the screen handles, for the footer and help.
+	Bindings() []key.Binding
+}
+
+// InputCapturer is implemented by screens that sometimes take typed text
+// (a filter, a form). While CapturingInput is true, the root model passes
+// every key to the screen instead of acting on q, ? and esc itself.
+type InputCapturer interface {
+	CapturingInput() bool
+}
+
+// Worker is implemented by screens that run long work (Terraform). Busy
+// says what runs, or "" when nothing does; the root model asks before
+// quitting while something runs and passes ctrl+c to the screen to cancel.
+type Worker interface {
+	Busy() string
+}
+
+// Context is what every screen shares: the catalog, the styles, the keys and
+// the clock. The root model owns it; screens read it.
+type Context struct {
+	Catalog *envs.Catalog
+	// LoadErr is set when the workspace could not be reloaded.
+	LoadErr error
+	Styles  theme.Styles
+	Keys    keys.KeyMap
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+}
+
+// PushMsg asks the root model to push a screen.
+type PushMsg struct {
+	Title  string
+	Screen Screen
+}
+
+// Push returns a command that pushes s under the given breadcrumb title.
+func Push(title string, s Screen) tea.Cmd {
+	return func() tea.Msg { return PushMsg{Title: title, Screen: s} }
+}
+
+// PopMsg asks the root model to pop the top screen.
+type PopMsg struct{}
+
+// Pop returns a command that pops the top screen.
+func Pop() tea.Msg { return PopMsg{} }
+
+// ReloadMsg asks the root model to reload the workspace from disk.
+// Select names an environment the environments screen should select.
+type ReloadMsg struct{ Select string }
+
+// CatalogMsg carries a freshly loaded catalog to every screen.
+type CatalogMsg struct {
+	Catalog *envs.Catalog
+	Err     error
+	Select  string
+}
+
+// FlashMsg shows a short message in the footer.
+type FlashMsg struct {
+	Text  string
+	Error bool
+}
+
+// Flash returns a command that shows text in the footer.
+func Flash(text string, isError bool) tea.Cmd {
+	return func() tea.Msg { return FlashMsg{Text: text, Error: isError} }
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -67,11 +68,27 @@ func (a *Archetype) ExecuteTemplate(name string, env *Environment) ([]byte, erro
 	if !ok {
 		return nil, fmt.Errorf("archetype %s has no template %s", a.Name, name)
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, env.TemplateData(a)); err != nil {
+	b := &limitedBuffer{limit: maxTemplateOutput}
+	if err := t.Execute(b, env.TemplateData(a)); err != nil {
 		return nil, err
 	}
-	return []byte(b.String()), nil
+	return b.buf.Bytes(), nil
+}
+
+// maxTemplateOutput bounds what one template may render, so a runaway range
+// is an error instead of exhausting memory.
+const maxTemplateOutput = 8 << 20
+
+type limitedBuffer struct {
+	buf   bytes.Buffer
+	limit int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if l.buf.Len()+len(p) > l.limit {
+		return 0, fmt.Errorf("template output exceeds %d MiB", l.limit>>20)
+	}
+	return l.buf.Write(p)
 }
 
 var (

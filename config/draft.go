@@ -57,7 +57,7 @@ func (d Draft) YAML() ([]byte, error) {
 	}
 	str("owner", d.Owner)
 	if !d.Created.IsZero() {
-		str("created", d.Created.UTC().Format(time.DateOnly))
+		add("created", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!timestamp", Value: d.Created.UTC().Truncate(time.Second).Format(time.RFC3339)})
 	}
 	str("ttl", d.TTL)
 	if len(d.Inputs) > 0 {

@@ -257,6 +257,19 @@ func (e *Environment) checkRequiredFields(d *decoder, root *yaml.Node, settings 
 	}
 }
 
+// keyNode returns the key node of a top-level field of a mapping, or nil.
+func keyNode(root *yaml.Node, name string) *yaml.Node {
+	if root == nil || root.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == name {
+			return root.Content[i]
+		}
+	}
+	return nil
+}
+
 // nodeAt makes a positioned node for errorf from a recorded position.
 func nodeAt(p Position) *yaml.Node { return &yaml.Node{Line: p.Line, Column: p.Col} }
 
@@ -287,8 +300,8 @@ func (e *Environment) checkInputs(a *Archetype) {
 			continue
 		}
 		where := e.root
-		if p, ok := e.pos["inputs"]; ok {
-			where = nodeAt(p)
+		if k := keyNode(e.root, "inputs"); k != nil {
+			where = k
 		}
 		desc := in.TypeLabel()
 		if in.Description != "" {

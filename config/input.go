@@ -311,3 +311,6 @@ func (in Input) FormatText(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// varsJSON encodes input values as JSON, as the tfvars file holds them.
+func varsJSON(values map[string]any) ([]byte, error) { return json.Marshal(values) }

@@ -21,6 +21,7 @@ type Workspace struct {
 	Archetypes    []*Archetype   // sorted by name
 	Environments  []*Environment // sorted by name
 
+	fsys           fs.FS
 	archetypeDiags map[string]Diagnostics
 	// Problems that belong to no single file (a name clash between files).
 	otherDiags Diagnostics
@@ -50,14 +51,20 @@ func FindRoot(dir string) (string, error) {
 // for a workspace that cannot be read at all (no envbench.yaml, an
 // unreadable directory); problems in its files are diagnostics.
 func Load(root string) (*Workspace, error) {
-	data, err := os.ReadFile(filepath.Join(root, SettingsFile))
+	return LoadFS(os.DirFS(root), root)
+}
+
+// LoadFS is Load reading the workspace's files from fsys; root is recorded as
+// the workspace's directory on disk, where rendering writes.
+func LoadFS(fsys fs.FS, root string) (*Workspace, error) {
+	data, err := fs.ReadFile(fsys, SettingsFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w in %s", ErrNoWorkspace, root)
 		}
 		return nil, fmt.Errorf("read workspace settings: %w", err)
 	}
-	ws := &Workspace{Root: root, archetypeDiags: map[string]Diagnostics{}}
+	ws := &Workspace{Root: root, fsys: fsys, archetypeDiags: map[string]Diagnostics{}}
 	ws.Settings, ws.SettingsDiags = decodeSettings(SettingsFile, data)
 	if err := ws.loadArchetypes(); err != nil {
 		return nil, err
@@ -122,7 +129,7 @@ func (ws *Workspace) archetypeMap() map[string]*Archetype {
 }
 
 func (ws *Workspace) loadArchetypes() error {
-	entries, err := os.ReadDir(filepath.Join(ws.Root, "archetypes"))
+	entries, err := fs.ReadDir(ws.fsys, "archetypes")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -135,13 +142,13 @@ func (ws *Workspace) loadArchetypes() error {
 		}
 		name := entry.Name()
 		dir := "archetypes/" + name
-		data, err := os.ReadFile(filepath.Join(ws.Root, dir, ArchetypeFile))
+		data, err := fs.ReadFile(ws.fsys, dir+"/"+ArchetypeFile)
 		if err != nil {
 			ws.archetypeDiags[name] = Diagnostics{{File: dir, Message: "not an archetype: no " + ArchetypeFile + " (add one, or move the directory out of archetypes/)"}}
 			continue
 		}
 		a, diags := decodeArchetype(name, dir, data)
-		diags = append(diags, a.loadFiles(ws.Root)...)
+		diags = append(diags, a.loadFiles(ws.fsys)...)
 		ws.Archetypes = append(ws.Archetypes, a)
 		ws.archetypeDiags[name] = diags.Sort()
 	}
@@ -149,21 +156,20 @@ func (ws *Workspace) loadArchetypes() error {
 }
 
 // loadFiles lists the archetype's module files and parses its templates.
-func (a *Archetype) loadFiles(root string) Diagnostics {
+func (a *Archetype) loadFiles(fsys fs.FS) Diagnostics {
 	var diags Diagnostics
-	base := filepath.Join(root, filepath.FromSlash(a.Dir))
-	err := filepath.WalkDir(base, func(p string, entry fs.DirEntry, err error) error {
+	base := a.Dir
+	err := fs.WalkDir(fsys, base, func(p string, entry fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(base, p)
-		rel = filepath.ToSlash(rel)
 		if entry.IsDir() {
 			if p != base && (strings.HasPrefix(entry.Name(), ".") || entry.Name() == "node_modules") {
-				return filepath.SkipDir
+				return fs.SkipDir
 			}
 			return nil
 		}
+		rel := strings.TrimPrefix(p, base+"/")
 		if rel == ArchetypeFile || !entry.Type().IsRegular() {
 			return nil
 		}
@@ -177,7 +183,7 @@ func (a *Archetype) loadFiles(root string) Diagnostics {
 		}
 		a.Files = append(a.Files, rel)
 		if strings.HasSuffix(rel, TemplateSuffix) {
-			text, err := os.ReadFile(p)
+			text, err := fs.ReadFile(fsys, p)
 			if err != nil {
 				return err
 			}
@@ -198,8 +204,7 @@ func (a *Archetype) loadFiles(root string) Diagnostics {
 }
 
 func (ws *Workspace) loadEnvironments() error {
-	dir := filepath.Join(ws.Root, "envs")
-	entries, err := os.ReadDir(dir)
+	entries, err := fs.ReadDir(ws.fsys, "envs")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -219,7 +224,7 @@ func (ws *Workspace) loadEnvironments() error {
 			continue
 		}
 		seen[name] = file
-		data, err := os.ReadFile(filepath.Join(dir, entry.Name()))
+		data, err := fs.ReadFile(ws.fsys, file)
 		if err != nil {
 			e := &Environment{Name: name, File: file, Diags: Diagnostics{{File: file, Message: "read: " + err.Error()}}}
 			ws.Environments = append(ws.Environments, e)

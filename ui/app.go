@@ -109,6 +109,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case screen.PopMsg:
 		m.pop()
 		return m, nil
+	case screen.HomeMsg:
+		m.stack = m.stack[:1]
+		return m, nil
 	case screen.ReloadMsg:
 		return m, m.reload(msg.Select)
 	case screen.CatalogMsg:

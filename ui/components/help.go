@@ -14,11 +14,13 @@ import (
 func ShortHelp(styles *theme.Styles, width int, bindings []key.Binding) string {
 	var b strings.Builder
 	used := 0
+	seen := map[key.Help]bool{}
 	for _, k := range bindings {
-		if !k.Enabled() || k.Help().Key == "" {
+		h := k.Help()
+		if !k.Enabled() || h.Key == "" || seen[h] {
 			continue
 		}
-		h := k.Help()
+		seen[h] = true
 		w := ansi.StringWidth(h.Key) + 1 + ansi.StringWidth(h.Desc)
 		sep := 0
 		if used > 0 {

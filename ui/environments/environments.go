@@ -77,6 +77,9 @@ func (s *Screen) CapturingInput() bool { return s.filter.Editing() }
 // Bindings are the keys this screen handles.
 func (s *Screen) Bindings() []key.Binding {
 	k := s.ctx.Keys
+	if s.filter.Editing() {
+		return []key.Binding{k.FilterApply, k.FilterClear, k.Up, k.Down}
+	}
 	return []key.Binding{k.NewEnv, k.Archetypes, k.Filter, k.Tab, k.Reload, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 
@@ -211,21 +214,20 @@ func (s *Screen) move(delta int) {
 func (s *Screen) editFilter(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.ctx.Keys
 	switch {
-	case msg.String() == "enter":
+	case key.Matches(msg, k.FilterApply):
 		s.filter.Stop()
 		s.SetSize(s.width, s.height)
 		return nil
-	case msg.String() == "esc":
+	case key.Matches(msg, k.FilterClear):
 		s.filter.Clear()
 		s.table.SetFilter("")
 		s.SetSize(s.width, s.height)
 		return nil
-	case msg.String() == "up" || msg.String() == "down":
-		if key.Matches(msg, k.Up) {
-			s.move(-1)
-		} else {
-			s.move(1)
-		}
+	case msg.String() == "up":
+		s.move(-1)
+		return nil
+	case msg.String() == "down":
+		s.move(1)
 		return nil
 	}
 	changed, cmd := s.filter.Update(msg)
@@ -293,11 +295,11 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (s *Screen) openNewEnvironment() tea.Cmd {
-	archetype := ""
+	suggested := ""
 	if e := s.selected(); e != nil {
-		archetype = e.Archetype
+		suggested = e.Archetype
 	}
-	form, err := newenv.New(s.ctx, archetype)
+	form, err := newenv.Pick(s.ctx, suggested)
 	if err != nil {
 		return screen.Flash(err.Error(), true)
 	}

@@ -21,8 +21,11 @@ type KeyMap struct {
 	Top      key.Binding
 	Bottom   key.Binding
 	Filter   key.Binding
-	Open     key.Binding
-	Tab      key.Binding
+	// While the filter line has the keyboard.
+	FilterApply key.Binding
+	FilterClear key.Binding
+	Open        key.Binding
+	Tab         key.Binding
 
 	// Environments and archetypes.
 	NewEnv     key.Binding
@@ -48,8 +51,11 @@ func DefaultKeyMap() KeyMap {
 		Top:      b([]string{"home", "g"}, "g", "first"),
 		Bottom:   b([]string{"end", "G"}, "G", "last"),
 		Filter:   b([]string{"/"}, "/", "filter"),
-		Open:     b([]string{"enter"}, "enter", "open"),
-		Tab:      b([]string{"tab"}, "tab", "switch pane"),
+
+		FilterApply: b([]string{"enter"}, "enter", "keep filter"),
+		FilterClear: b([]string{"esc"}, "esc", "clear filter"),
+		Open:        b([]string{"enter"}, "enter", "open"),
+		Tab:         b([]string{"tab"}, "tab", "switch pane"),
 
 		NewEnv:     b([]string{"n"}, "n", "new environment"),
 		Archetypes: b([]string{"a"}, "a", "archetypes"),

@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/envbench/envbench/config"
 	"github.com/envbench/envbench/envs"
@@ -54,17 +55,23 @@ type createdMsg struct {
 var _ screen.Screen = (*Screen)(nil)
 var _ screen.InputCapturer = (*Screen)(nil)
 
-// New returns the form for an archetype, or an archetype picker first when
-// archetype is empty.
-func New(ctx *screen.Context, archetype string) (*Screen, error) {
-	if ctx.Catalog == nil || len(ctx.Catalog.Archetypes) == 0 {
-		return nil, fmt.Errorf("the workspace has no archetypes; add one under archetypes/ first")
+// Pick returns the screen starting with an archetype picker, its cursor on
+// suggested (which may be empty).
+func Pick(ctx *screen.Context, suggested string) (*Screen, error) {
+	s, err := newScreen(ctx)
+	if err != nil {
+		return nil, err
 	}
-	s := &Screen{ctx: ctx, id: ids.Add(1)}
-	s.fields.region = ctx.Catalog.Settings.DefaultRegion
-	if archetype == "" {
-		s.form = s.pickerForm()
-		return s, nil
+	s.picked = suggested
+	s.form = s.pickerForm()
+	return s, nil
+}
+
+// New returns the form for an archetype.
+func New(ctx *screen.Context, archetype string) (*Screen, error) {
+	s, err := newScreen(ctx)
+	if err != nil {
+		return nil, err
 	}
 	a, ok := ctx.Catalog.Archetype(archetype)
 	if !ok {
@@ -75,6 +82,15 @@ func New(ctx *screen.Context, archetype string) (*Screen, error) {
 	}
 	s.archetype = a
 	s.form = s.mainForm()
+	return s, nil
+}
+
+func newScreen(ctx *screen.Context) (*Screen, error) {
+	if ctx.Catalog == nil || len(ctx.Catalog.Archetypes) == 0 {
+		return nil, fmt.Errorf("the workspace has no archetypes; add one under archetypes/ first")
+	}
+	s := &Screen{ctx: ctx, id: ids.Add(1)}
+	s.fields.region = ctx.Catalog.Settings.DefaultRegion
 	return s, nil
 }
 
@@ -100,7 +116,7 @@ func (s *Screen) pickerForm() *huh.Form {
 	sel := huh.NewSelect[string]().Title("Archetype").
 		Description("The blueprint the new environment is stamped from.").
 		Options(opts...).Value(&s.picked)
-	return s.finish(huh.NewForm(huh.NewGroup(sel)))
+	return s.finish(huh.NewForm(huh.NewGroup(sel).Title("New environment")))
 }
 
 func firstSentence(s string) string {
@@ -286,7 +302,13 @@ func (s *Screen) Bindings() []key.Binding {
 // SetSize sizes the form.
 func (s *Screen) SetSize(width, height int) {
 	s.width, s.height = width, height
-	s.form = s.form.WithWidth(width).WithHeight(s.formHeight())
+	s.resizeForm()
+}
+
+func (s *Screen) resizeForm() {
+	if s.width > 0 {
+		s.form = s.form.WithWidth(s.width).WithHeight(s.formHeight())
+	}
 }
 
 func (s *Screen) formHeight() int {
@@ -329,6 +351,7 @@ func (s *Screen) submit() tea.Cmd {
 	if err != nil {
 		s.problems = config.Diagnostics{{File: "envs/" + s.fields.name + ".yaml", Message: err.Error()}}
 		s.form = s.mainForm()
+		s.resizeForm()
 		return s.form.Init()
 	}
 	s.saving = true
@@ -344,7 +367,7 @@ func (s *Screen) submit() tea.Cmd {
 func (s *Screen) created(msg createdMsg) tea.Cmd {
 	s.saving = false
 	if msg.err == nil && len(msg.problems) == 0 {
-		return tea.Batch(screen.Pop, func() tea.Msg { return screen.ReloadMsg{Select: msg.name} },
+		return tea.Batch(screen.Home, func() tea.Msg { return screen.ReloadMsg{Select: msg.name} },
 			screen.Flash("created envs/"+msg.name+".yaml", false))
 	}
 	s.problems = msg.problems
@@ -352,16 +375,21 @@ func (s *Screen) created(msg createdMsg) tea.Cmd {
 		s.problems = append(s.problems, config.Diagnostic{File: "envs/" + msg.name + ".yaml", Message: msg.err.Error()})
 	}
 	s.form = s.mainForm()
+	s.resizeForm()
 	return s.form.Init()
 }
 
+// problemLines are the problems of the last submit, wrapped to the width.
 func (s *Screen) problemLines() []string {
 	if len(s.problems) == 0 {
 		return nil
 	}
 	lines := []string{fmt.Sprintf("Not written: %d problem(s); fix them and submit again.", len(s.problems))}
 	for _, p := range s.problems {
-		lines = append(lines, "  "+p.String())
+		wrapped := ansi.Wrap(p.String(), max(s.width-2, 20), " /.,")
+		for _, line := range strings.Split(wrapped, "\n") {
+			lines = append(lines, "  "+line)
+		}
 	}
 	return lines
 }

@@ -70,6 +70,12 @@ type PopMsg struct{}
 // Pop returns a command that pops the top screen.
 func Pop() tea.Msg { return PopMsg{} }
 
+// HomeMsg asks the root model to pop every screen but the first.
+type HomeMsg struct{}
+
+// Home returns to the first screen.
+func Home() tea.Msg { return HomeMsg{} }
+
 // ReloadMsg asks the root model to reload the workspace from disk.
 // Select names an environment the environments screen should select.
 type ReloadMsg struct{ Select string }

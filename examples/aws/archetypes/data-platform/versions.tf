@@ -1,0 +1,13 @@
+terraform {
+  # 1.6 brought the S3 backend's assume_role argument (backend.tf.tmpl); 1.11
+  # removed the top-level role_arn that older versions used instead.
+  required_version = ">= 1.6"
+
+  required_providers {
+    # 5.50: Redshift Serverless with managed admin passwords and max_capacity.
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.50"
+    }
+  }
+}

@@ -57,6 +57,7 @@ snapshots:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./config/ -run '^$$' -fuzz FuzzLoadWorkspace -fuzztime $(FUZZTIME)
+	$(GO) test ./ui/ -run '^$$' -fuzz FuzzTUI -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

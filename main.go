@@ -56,9 +56,6 @@ type command struct {
 type options struct {
 	workspace string
 	json      bool
-	out       string
-	planFile  string
-	confirm   string
 	args      []string
 	stdout    io.Writer
 	stderr    io.Writer

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,20 +189,19 @@ func (e *Environment) ExpiryText(now time.Time) string {
 	return "in " + Ago(e.Expiry.Sub(now))
 }
 
-// Ago formats a duration coarsely: 45s, 12m, 5h, 3d, 7w.
+// Ago formats a duration coarsely, to the nearest unit: 45s, 12m, 5h, 3d,
+// 7w.
 func Ago(d time.Duration) string {
+	round := func(unit time.Duration) int { return int((d + unit/2) / unit) }
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
+		return fmt.Sprintf("%ds", round(time.Second))
 	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
+		return fmt.Sprintf("%dm", round(time.Minute))
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
+		return fmt.Sprintf("%dh", round(time.Hour))
 	case d < 14*24*time.Hour:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
+		return fmt.Sprintf("%dd", round(24*time.Hour))
 	}
-	return fmt.Sprintf("%dw", int(d.Hours()/24/7))
+	return fmt.Sprintf("%dw", round(7*24*time.Hour))
 }
-
-// IsNotExist reports whether err says a file does not exist.
-func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -352,3 +352,20 @@ func TestCreateFileExclusive(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
+
+func TestAgo(t *testing.T) {
+	cases := map[time.Duration]string{
+		30 * time.Second:                  "30s",
+		90 * time.Second:                  "2m",
+		59 * time.Minute:                  "59m",
+		5*time.Hour + 40*time.Minute:      "6h",
+		71*time.Hour + 59*time.Minute:     "3d",
+		13 * 24 * time.Hour:               "13d",
+		5*7*24*time.Hour + 2*24*time.Hour: "5w",
+	}
+	for d, want := range cases {
+		if got := Ago(d); got != want {
+			t.Errorf("Ago(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -268,8 +268,13 @@ func (m *Model) render() string {
 		return ""
 	}
 	w, h := m.bodySize()
-	body := clip(m.top().View(), w, h)
-	return m.header() + "\n" + body + "\n" + m.footer()
+	switch m.height {
+	case 1:
+		return m.header()
+	case 2:
+		return m.header() + "\n" + m.footer()
+	}
+	return m.header() + "\n" + clip(m.top().View(), w, h) + "\n" + m.footer()
 }
 
 // clip cuts s to at most w columns and exactly h lines, so no screen can push

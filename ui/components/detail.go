@@ -66,6 +66,9 @@ func (d *Detail) Len() int { return len(d.lines) }
 
 // View returns height lines starting at offset.
 func (d *Detail) View(offset, height int) string {
+	if height <= 0 {
+		return ""
+	}
 	offset = min(max(offset, 0), max(len(d.lines)-height, 0))
 	end := min(offset+height, len(d.lines))
 	return strings.Join(d.lines[offset:end], "\n")

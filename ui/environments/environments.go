@@ -32,8 +32,10 @@ const (
 	colStatus
 )
 
-// wideLayout is the width from which the detail pane sits beside the table.
-const wideLayout = 110
+// wideLayout is the width from which the detail pane sits beside the table;
+// below it the table takes the whole width, with every column of `list`
+// from about 100 columns.
+const wideLayout = 150
 
 // Screen is the environments screen.
 type Screen struct {
@@ -109,11 +111,19 @@ func (s *Screen) detailWidth() int {
 	return s.width
 }
 
+// detailHeight is the detail pane's height: the whole height beside the
+// table, else at least a third of it below the table, and all that the
+// table's rows leave.
 func (s *Screen) detailHeight() int {
+	h := s.height - 1
 	if s.width >= wideLayout {
-		return s.height - 1
+		return h
 	}
-	return max(s.height/3, 5)
+	if s.filter.Active() {
+		h--
+	}
+	rows := max(s.table.Len(), 1) + 1
+	return max(h-rows-1, s.height/3, 5)
 }
 
 // load rebuilds the rows from the context's catalog, selecting name if

@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/ui/theme"
+)
+
+// copyDemo copies examples/demo into dir, so that forms the fuzzer
+// completes write there.
+func copyDemo(tb testing.TB, dir string) {
+	tb.Helper()
+	src := filepath.Join("..", "examples", "demo")
+	err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if e.IsDir() {
+			if e.Name() == ".envbench" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// fuzzKeys are the keys the fuzzer presses, one byte choosing one.
+var fuzzKeys = []tea.KeyPressMsg{
+	{Code: 'j', Text: "j"}, {Code: 'k', Text: "k"}, {Code: 'g', Text: "g"}, {Code: 'G', Text: "G"},
+	{Code: '/', Text: "/"}, {Code: 'a', Text: "a"}, {Code: 'n', Text: "n"}, {Code: '?', Text: "?"},
+	{Code: 'r', Text: "r"}, {Code: 'x', Text: "x"}, {Code: '1', Text: "1"}, {Code: '.', Text: "."},
+	{Code: tea.KeyEnter}, {Code: tea.KeyEscape}, {Code: tea.KeyTab}, {Code: tea.KeyTab, Mod: tea.ModShift},
+	{Code: tea.KeyDown}, {Code: tea.KeyUp}, {Code: tea.KeyLeft}, {Code: tea.KeyRight},
+	{Code: tea.KeyPgDown}, {Code: tea.KeyPgUp}, {Code: tea.KeyBackspace}, {Code: tea.KeySpace, Text: " "},
+	{Code: 'q', Text: "q"}, {Code: 'y', Text: "y"}, {Code: 'c', Mod: tea.ModCtrl},
+}
+
+// FuzzTUI drives the TUI with arbitrary keys, pastes, mouse wheels and
+// terminal sizes. Nothing may panic, and every frame must fit the terminal.
+func FuzzTUI(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 200, 10, 5, 6, 12, 13, 7, 14})
+	f.Add([]byte{201, 0, 0, 6, 12, 'a', 'b', 12, 13, 13, 5, 12})
+	f.Add([]byte{202, 1, 1, 4, 9, 9, 12, 13, 3, 2, 16, 17})
+	dir := f.TempDir()
+	copyDemo(f, dir)
+	catalog, err := envs.Open(dir, time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, script []byte) {
+		m := New(Options{Catalog: catalog, Palette: theme.DefaultPalette(), Now: func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }})
+		results := make(chan tea.Msg, 256)
+		var run func(cmd tea.Cmd)
+		run = func(cmd tea.Cmd) {
+			if cmd == nil {
+				return
+			}
+			go func() {
+				msg := cmd()
+				if batch, ok := msg.(tea.BatchMsg); ok {
+					for _, c := range batch {
+						run(c)
+					}
+					return
+				}
+				select {
+				case results <- msg:
+				default:
+				}
+			}()
+		}
+		width, height := 80, 24
+		update := func(msg tea.Msg) {
+			if _, quit := msg.(tea.QuitMsg); quit {
+				return
+			}
+			_, cmd := m.Update(msg)
+			run(cmd)
+		}
+		update(tea.WindowSizeMsg{Width: width, Height: height})
+		for i := 0; i < len(script); i++ {
+			// Deliver whatever earlier commands have produced by now.
+			for drained := false; !drained; {
+				select {
+				case msg := <-results:
+					update(msg)
+				default:
+					drained = true
+				}
+			}
+			b := script[i]
+			switch {
+			case b >= 200 && i+2 < len(script): // resize
+				width, height = int(script[i+1])%250, int(script[i+2])%90
+				i += 2
+				update(tea.WindowSizeMsg{Width: width, Height: height})
+			case b >= 180: // paste
+				update(tea.PasteMsg{Content: strings.Repeat("ab-1.", int(b-179))})
+			case b >= 170:
+				update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+			case b >= 160:
+				update(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+			default:
+				update(fuzzKeys[int(b)%len(fuzzKeys)])
+			}
+			content := m.View().Content
+			if width == 0 || height == 0 {
+				continue
+			}
+			lines := strings.Split(content, "\n")
+			if len(lines) != height {
+				t.Fatalf("frame has %d lines for a terminal of %d", len(lines), height)
+			}
+			for n, line := range lines {
+				if w := ansi.StringWidth(line); w > width {
+					t.Fatalf("line %d is %d wide for a terminal of %d: %q", n, w, width, ansi.Strip(line))
+				}
+			}
+		}
+	})
+}

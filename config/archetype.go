@@ -35,6 +35,9 @@ type Archetype struct {
 	File        string // the archetype.yaml path, relative to the root
 	Description string
 	Inputs      []Input // in declaration order
+	// Risk extends the workspace's risk rules for this archetype's
+	// environments.
+	Risk RiskRules
 	// Files are the module's files relative to Dir, sorted, without
 	// archetype.yaml. Templates are among them, with their suffix.
 	Files     []string
@@ -167,6 +170,7 @@ func decodeArchetype(name, dir string, data []byte) (*Archetype, Diagnostics) {
 	}
 	d.object(root, "", map[string]fieldFunc{
 		"description": func(v *yaml.Node, p string) { a.Description, _ = d.str(v, p) },
+		"risk":        func(v *yaml.Node, p string) { d.decodeRisk(v, p, &a.Risk) },
 		"inputs": func(v *yaml.Node, p string) {
 			v = d.resolve(v)
 			if v == nil {

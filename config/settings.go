@@ -32,6 +32,8 @@ type Settings struct {
 	TerraformBinary string
 	// DefaultRegion applies to environments that do not name a region.
 	DefaultRegion string
+	// Risk extends the built-in risk review rules for every environment.
+	Risk RiskRules
 }
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
@@ -62,6 +64,7 @@ func decodeSettings(file string, data []byte) (Settings, Diagnostics) {
 				"binary": func(v *yaml.Node, p string) { s.TerraformBinary, _ = d.str(v, p) },
 			})
 		},
+		"risk": func(v *yaml.Node, p string) { d.decodeRisk(v, p, &s.Risk) },
 		"defaults": func(v *yaml.Node, p string) {
 			d.object(v, p, map[string]fieldFunc{
 				"region": func(v *yaml.Node, p string) {

@@ -126,7 +126,7 @@ func TestValidationRules(t *testing.T) {
 		message  string // substring
 	}{
 		// envbench.yaml
-		{"settings unknown key", map[string]string{"envbench.yaml": "name: x\nclouds: aws\n"}, "envbench.yaml", 2, 1, "clouds", "unknown field; allowed: cloud, defaults, description, name, terraform"},
+		{"settings unknown key", map[string]string{"envbench.yaml": "name: x\nclouds: aws\n"}, "envbench.yaml", 2, 1, "clouds", "unknown field; allowed: cloud, defaults, description, name, risk, terraform"},
 		{"settings wrong type", map[string]string{"envbench.yaml": "name: [a, b]\n"}, "envbench.yaml", 1, 7, "name", "want a string, got a list"},
 		{"settings unknown cloud", map[string]string{"envbench.yaml": "cloud: gcp\n"}, "envbench.yaml", 1, 8, "cloud", `unknown cloud "gcp"; want aws or simulated`},
 		{"settings bad default region", map[string]string{"envbench.yaml": "defaults:\n  region: Europe\n"}, "envbench.yaml", 2, 11, "defaults.region", "not an AWS region name"},
@@ -135,11 +135,16 @@ func TestValidationRules(t *testing.T) {
 		{"settings syntax error", map[string]string{"envbench.yaml": "name: x\n  bad: [\n"}, "envbench.yaml", 2, 1, "", "invalid YAML"},
 		{"settings two documents", map[string]string{"envbench.yaml": "name: x\n---\nname: y\n"}, "envbench.yaml", 0, 0, "", "more than one YAML document"},
 		{"settings not a mapping", map[string]string{"envbench.yaml": "- a\n"}, "envbench.yaml", 1, 1, "", "want a mapping"},
+		{"risk unknown key", map[string]string{"envbench.yaml": "risk:\n  stateful: [x]\n"}, "envbench.yaml", 2, 3, "risk.stateful", "unknown field; allowed: growth_factor, max_changes, stateful_addresses, stateful_types"},
+		{"risk growth factor too small", map[string]string{"envbench.yaml": "risk:\n  growth_factor: 1\n"}, "envbench.yaml", 2, 18, "risk.growth_factor", "must be above 1"},
+		{"risk max changes not whole", map[string]string{"envbench.yaml": "risk:\n  max_changes: 2.5\n"}, "envbench.yaml", 2, 16, "risk.max_changes", "whole number"},
+		{"risk pattern with a space", map[string]string{"archetypes/web/archetype.yaml": "risk:\n  stateful_addresses: [\"a b\"]\n"}, "archetypes/web/archetype.yaml", 2, 24, "risk.stateful_addresses", "is not a pattern"},
+		{"risk types not a list", map[string]string{"archetypes/web/archetype.yaml": "risk:\n  stateful_types: aws_x\n"}, "archetypes/web/archetype.yaml", 2, 19, "risk.stateful_types", "want a list of strings"},
 		{"duplicate key", map[string]string{"envbench.yaml": "name: a\nname: b\n"}, "envbench.yaml", 2, 1, "name", "duplicate key; first set on line 1"},
 		{"merge key", map[string]string{"envbench.yaml": "x: &d {name: a}\n<<: *d\n"}, "envbench.yaml", 0, 0, "", "merge keys (<<) are not supported"},
 
 		// archetype.yaml
-		{"archetype unknown key", map[string]string{"archetypes/web/archetype.yaml": "descripton: x\n"}, "archetypes/web/archetype.yaml", 1, 1, "descripton", "unknown field; allowed: description, inputs"},
+		{"archetype unknown key", map[string]string{"archetypes/web/archetype.yaml": "descripton: x\n"}, "archetypes/web/archetype.yaml", 1, 1, "descripton", "unknown field; allowed: description, inputs, risk"},
 		{"archetype inputs not a mapping", map[string]string{"archetypes/web/archetype.yaml": "inputs: [a]\n"}, "archetypes/web/archetype.yaml", 1, 9, "inputs", "want a mapping of input names"},
 		{"input missing type", arch("  a:\n    required: true\n"), "archetypes/web/archetype.yaml", 3, 5, "inputs.a", "missing type; want one of string, number, bool, cidr, enum, list, map"},
 		{"input unknown type", arch("  a:\n    type: int\n"), "archetypes/web/archetype.yaml", 3, 11, "inputs.a.type", `unknown type "int"`},

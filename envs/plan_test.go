@@ -1,0 +1,304 @@
+package envs
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// planJSON builds a plan document of a format version from resource changes.
+func planJSON(version string, changes ...string) []byte {
+	return []byte(`{"format_version":"` + version + `","terraform_version":"1.5.7","resource_changes":[` + strings.Join(changes, ",") + `]}`)
+}
+
+func TestDecodePlanGroupsActions(t *testing.T) {
+	data := planJSON("1.2",
+		`{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","mode":"managed","change":{"actions":["create"],"before":null,"after":{"bucket":"b"}}}`,
+		`{"address":"aws_db_instance.db","type":"aws_db_instance","mode":"managed","change":{"actions":["delete","create"],"before":{"engine_version":"15"},"after":{"engine_version":"16"},"replace_paths":[["engine_version"]]},"action_reason":"replace_because_cannot_update"}`,
+		`{"address":"aws_instance.new","previous_address":"aws_instance.old","type":"aws_instance","mode":"managed","change":{"actions":["no-op"],"before":{},"after":{}}}`,
+		`{"address":"aws_iam_role.r","type":"aws_iam_role","mode":"managed","change":{"actions":["no-op"],"before":{},"after":{},"importing":{"id":"r"}}}`,
+		`{"address":"aws_sqs_queue.q","type":"aws_sqs_queue","mode":"managed","change":{"actions":["delete"],"before":{"name":"q"},"after":null}}`,
+		`{"address":"aws_sns_topic.t","type":"aws_sns_topic","mode":"managed","change":{"actions":["update"],"before":{"name":"t"},"after":{"name":"u"}}}`,
+		`{"address":"data.aws_ami.a","type":"aws_ami","mode":"data","change":{"actions":["read"],"before":null,"after":{}}}`,
+		`{"address":"aws_vpc.v","type":"aws_vpc","mode":"managed","change":{"actions":["no-op"],"before":{},"after":{}}}`,
+		`{"address":"aws_eip.e","type":"aws_eip","mode":"managed","change":{"actions":["forget"],"before":{},"after":null}}`,
+		`{"address":"aws_x.y","type":"aws_x","mode":"managed","change":{"actions":["create","frobnicate"],"before":null,"after":{}}}`,
+	)
+	p, err := DecodePlan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range p.Changes {
+		got = append(got, string(c.Action)+" "+c.Address)
+	}
+	want := []string{
+		"delete aws_sqs_queue.q", "replace aws_db_instance.db", "update aws_sns_topic.t", "create aws_s3_bucket.b",
+		"import aws_iam_role.r", "move aws_instance.new", "forget aws_eip.e", "read data.aws_ami.a", "no-op aws_vpc.v", "other aws_x.y",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	db := p.Changes[1]
+	if f := db.ForcingAttributes(); len(f) != 1 || f[0] != "engine_version" || db.ActionReason != "replace_because_cannot_update" {
+		t.Errorf("replace details: %v %q", f, db.ActionReason)
+	}
+	if s := p.Summary(); s.Total() != 8 || s.String() != "+1 ~1 -1 ±1 ⇐1 import →1 move ∅1 forget" {
+		t.Errorf("summary %q total %d", s.String(), s.Total())
+	}
+}
+
+// TestDecodePlanFormatVersions reads the shape of each format version from
+// Terraform 0.14 (0.1) to 1.5+ (1.2).
+func TestDecodePlanFormatVersions(t *testing.T) {
+	change := map[string]string{
+		"0.1": `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"x":1},"after":{"x":2},"after_unknown":{}}}`,
+		"0.2": `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"x":1},"after":{"x":2},"after_unknown":{},"before_sensitive":{},"after_sensitive":{}}}`,
+		"1.0": `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"x":1},"after":{"x":2},"after_unknown":{},"before_sensitive":false,"after_sensitive":false}}`,
+		"1.1": `{"address":"a.b","previous_address":"a.old","type":"a","mode":"managed","change":{"actions":["update"],"before":{"x":1},"after":{"x":2},"after_unknown":{},"before_sensitive":{},"after_sensitive":{},"replace_paths":[]}}`,
+		"1.2": `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"x":1},"after":{"x":2},"after_unknown":{},"before_sensitive":{},"after_sensitive":{},"importing":{"id":"i-1"},"generated_config":""}}`,
+	}
+	for version, c := range change {
+		p, err := DecodePlan(planJSON(version, c))
+		if err != nil {
+			t.Errorf("format %s: %v", version, err)
+			continue
+		}
+		diffs, _, err := p.Changes[0].Diff(DiffOptions{})
+		if err != nil || len(diffs) != 1 || diffs[0].Path != "x" || diffs[0].Before != "1" || diffs[0].After != "2" {
+			t.Errorf("format %s: diff %+v %v", version, diffs, err)
+		}
+	}
+}
+
+func TestDecodePlanErrors(t *testing.T) {
+	cases := map[string]struct{ input, want string }{
+		"empty":             {"", "the input is empty"},
+		"not json":          {"plan: yes\n", "1:1: invalid JSON"},
+		"truncated":         {"{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [\n", "ends in the middle of a value"},
+		"not a plan":        {`{"values": {}}`, "no format_version"},
+		"future format":     {`{"format_version": "2.0"}`, "plan format 2.0 is newer than envbench reads"},
+		"bad version":       {`{"format_version": "one"}`, `format_version "one" is not a version`},
+		"wrong type":        {"{\"format_version\": \"1.2\",\n \"resource_changes\": [{\"address\": 7}]}", "2:35: resource_changes.address: want string, got JSON number"},
+		"no address":        {`{"format_version": "1.2", "resource_changes": [{"change": {"actions": ["create"]}}]}`, "resource_changes[0]: no address"},
+		"no actions":        {`{"format_version": "1.2", "resource_changes": [{"address": "a.b", "change": {}}]}`, "resource_changes[0] (a.b): change.actions is empty"},
+		"trailing data":     {`{"format_version": "1.2"} {}`, "1:27: invalid JSON: invalid character '{' after top-level value"},
+		"bad replace paths": {`{"format_version": "1.2", "resource_changes": [{"address": "a.b", "change": {"actions": ["update"], "replace_paths": {"x": 1}}}]}`, "change.replace_paths: want a list of paths"},
+	}
+	for name, tc := range cases {
+		_, err := DecodePlan([]byte(tc.input))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
+func diffOf(t *testing.T, change string) []AttrDiff {
+	t.Helper()
+	p, err := DecodePlan(planJSON("1.2", change))
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, _, err := p.Changes[0].Diff(DiffOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return diffs
+}
+
+func lines(diffs []AttrDiff) string {
+	var out []string
+	for _, d := range diffs {
+		line := string(d.Kind) + " " + d.Path + ": " + d.Before + " → " + d.After
+		if d.ForcesReplacement {
+			line += " (forces replacement)"
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestDiffNestedObjectsListsAndMaps(t *testing.T) {
+	got := lines(diffOf(t, `{"address":"aws_instance.web","type":"aws_instance","mode":"managed","change":{"actions":["delete","create"],
+		"before":{"ami":"ami-1","tags":{"Name":"web","Old":"x"},"ebs":[{"size":100,"type":"gp2"}],"sgs":["sg-a","sg-b"],"id":"i-1","n":null},
+		"after":{"ami":"ami-2","tags":{"Name":"web","New":"y"},"ebs":[{"size":200,"type":"gp2"}],"sgs":["sg-0","sg-a","sg-b"]},
+		"after_unknown":{"id":true,"tags":{},"ebs":[{}],"sgs":[false,false,false]},
+		"replace_paths":[["ami"]]}}`))
+	want := strings.Join([]string{
+		`~ ami: "ami-1" → "ami-2" (forces replacement)`,
+		`~ ebs[0].size: 100 → 200`,
+		`~ id: "i-1" → (known after apply)`,
+		`+ sgs[0]:  → "sg-0"`,
+		`+ tags.New:  → "y"`,
+		`- tags.Old: "x" → `,
+	}, "\n")
+	if got != want {
+		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestDiffCreateShowsEveryAttribute(t *testing.T) {
+	got := lines(diffOf(t, `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["create"],"before":null,
+		"after":{"name":"x","tags":{},"rules":[{"port":443}],"nothing":null},"after_unknown":{"id":true,"arn":true}}}`))
+	want := strings.Join([]string{
+		`+ arn:  → (known after apply)`,
+		`+ id:  → (known after apply)`,
+		`+ name:  → "x"`,
+		`+ rules[0].port:  → 443`,
+		`+ tags:  → {}`,
+	}, "\n")
+	if got != want {
+		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestDiffMasksSensitiveValues(t *testing.T) {
+	diffs := diffOf(t, `{"address":"aws_db_instance.db","type":"aws_db_instance","mode":"managed","change":{"actions":["update"],
+		"before":{"password":"hunter2-old","conn":{"uri":"postgres://u:topsecret@h/db"},"tags":{"api_token":"tok-123"},"size":1},
+		"after":{"password":"hunter2-new","conn":{"uri":"postgres://u:topsecret2@h/db"},"tags":{"api_token":"tok-456"},"size":2},
+		"before_sensitive":{"conn":{"uri":true}},"after_sensitive":{"conn":true}}}`)
+	text := lines(diffs)
+	for _, secret := range []string{"hunter2", "topsecret", "tok-"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("diff shows a secret (%s):\n%s", secret, text)
+		}
+	}
+	want := strings.Join([]string{
+		"~ conn: (sensitive value) → (sensitive value)",
+		"~ password: (sensitive value) → (sensitive value)",
+		"~ size: 1 → 2",
+		"~ tags.api_token: (sensitive value) → (sensitive value)",
+	}, "\n")
+	if text != want {
+		t.Errorf("diff:\n%s\nwant:\n%s", text, want)
+	}
+	// An unknown value whose before was secret stays masked.
+	d := diffOf(t, `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"secret_string":"s3cr3t"},"after":{},"after_unknown":{"secret_string":true}}}`)
+	if strings.Contains(lines(d), "s3cr3t") {
+		t.Errorf("unknown-after diff shows the old secret: %s", lines(d))
+	}
+}
+
+func TestDiffUnchangedCount(t *testing.T) {
+	p, _ := DecodePlan(planJSON("1.2", `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"a":1,"b":2,"c":{"d":3}},"after":{"a":1,"b":5,"c":{"d":3}}}}`))
+	diffs, unchanged, err := p.Changes[0].Diff(DiffOptions{})
+	if err != nil || len(diffs) != 1 || unchanged != 2 {
+		t.Errorf("diffs %v unchanged %d err %v", diffs, unchanged, err)
+	}
+	all, _, _ := p.Changes[0].Diff(DiffOptions{Unchanged: true})
+	if len(all) != 3 {
+		t.Errorf("with unchanged: %v", all)
+	}
+}
+
+// fixturePlans are the real plans of ../shared/fixtures/plans; the test
+// skips when they are absent.
+func fixturePlans(t *testing.T) map[string][]byte {
+	t.Helper()
+	dir := filepath.Join("..", "..", "shared", "fixtures", "plans")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Skipf("real-world fixtures not found at %s: %v", dir, err)
+	}
+	out := map[string][]byte{}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".json") {
+			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[e.Name()] = data
+		}
+	}
+	return out
+}
+
+// TestFixturePlansConform: every resource change of the real plans is in
+// the model with its action, and no secret value is shown.
+func TestFixturePlansConform(t *testing.T) {
+	for name, data := range fixturePlans(t) {
+		t.Run(name, func(t *testing.T) {
+			p, err := DecodePlan(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var raw struct {
+				ResourceChanges []struct {
+					Address string `json:"address"`
+					Change  struct {
+						Actions []string `json:"actions"`
+						Before  any      `json:"before"`
+						After   any      `json:"after"`
+					} `json:"change"`
+				} `json:"resource_changes"`
+			}
+			if err := json.Unmarshal(data, &raw); err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Changes) != len(raw.ResourceChanges) {
+				t.Fatalf("%d changes in the model, %d in the file", len(p.Changes), len(raw.ResourceChanges))
+			}
+			byAddr := map[string]*Change{}
+			for _, c := range p.Changes {
+				byAddr[c.Address] = c
+			}
+			var secrets []string
+			for _, rc := range raw.ResourceChanges {
+				c := byAddr[rc.Address]
+				if c == nil {
+					t.Errorf("%s missing from the model", rc.Address)
+					continue
+				}
+				if want := groupAction(rc.Change.Actions, false, false); c.Action != want {
+					t.Errorf("%s: action %s, want %s", rc.Address, c.Action, want)
+				}
+				secrets = append(secrets, secretValues(rc.Change.Before)...)
+				secrets = append(secrets, secretValues(rc.Change.After)...)
+			}
+			var shown strings.Builder
+			for _, c := range p.Changes {
+				diffs, _, err := c.Diff(DiffOptions{Unchanged: true})
+				if err != nil {
+					t.Fatalf("%s: %v", c.Address, err)
+				}
+				shown.WriteString(lines(diffs))
+			}
+			for _, f := range Review(p, DefaultRiskRules(), ReviewContext{}) {
+				shown.WriteString(f.Message)
+			}
+			for _, s := range secrets {
+				if strings.Contains(shown.String(), s) {
+					t.Errorf("a secret value is shown: %q", s)
+				}
+			}
+			t.Logf("%d changes, %d secret values checked", len(p.Changes), len(secrets))
+		})
+	}
+}
+
+// secretValues collects the non-empty string values of attributes whose
+// names say they are secrets.
+func secretValues(v any) []string {
+	var out []string
+	var walk func(key string, v any)
+	walk = func(key string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, item := range v {
+				walk(k, item)
+			}
+		case []any:
+			for _, item := range v {
+				walk(key, item)
+			}
+		case string:
+			if v != "" && len(v) > 3 && DefaultSecretNames.MatchString(key) {
+				out = append(out, v)
+			}
+		}
+	}
+	walk("", v)
+	return out
+}

@@ -1,0 +1,243 @@
+// Package tf is envbench's adapter to Terraform (or OpenTofu), built on
+// terraform-exec. A Runner wraps one *tfexec.Terraform for one run: its
+// stdout is set per call, so runs never share one. Plan, apply and destroy
+// stream Terraform's -json output as typed events while Terraform runs.
+package tf
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+)
+
+// ErrNoBinary is returned when neither terraform nor tofu can be found.
+var ErrNoBinary = errors.New("no terraform or tofu binary found")
+
+// Find resolves the binary to run: configured (a path, or a name looked up
+// on PATH) when set, else terraform, else tofu on PATH.
+func Find(configured string) (string, error) {
+	if configured != "" {
+		p, err := exec.LookPath(configured)
+		if err != nil {
+			return "", fmt.Errorf("terraform.binary %q from envbench.yaml: %w", configured, err)
+		}
+		return filepath.Abs(p)
+	}
+	for _, name := range []string{"terraform", "tofu"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return filepath.Abs(p)
+		}
+	}
+	return "", fmt.Errorf("%w on PATH; install one (make tools puts Terraform 1.5.7 in ./bin) or set terraform.binary in envbench.yaml", ErrNoBinary)
+}
+
+// Options configure a Runner.
+type Options struct {
+	// Binary is the terraform or tofu executable (see Find).
+	Binary string
+	// PluginCacheDir is shared by runs so providers download once.
+	PluginCacheDir string
+	// WaitDelay is how long a cancelled run waits for Terraform to exit after
+	// the interrupt before killing it. Killing Terraform can leave its state
+	// lock behind, so the default is long: 30 minutes.
+	WaitDelay time.Duration
+	// Env adds environment variables for Terraform (AWS_PROFILE...).
+	Env map[string]string
+}
+
+// Runner runs Terraform in one working directory for one run.
+type Runner struct {
+	tf      *tfexec.Terraform
+	dir     string
+	binary  string
+	version string
+}
+
+// New prepares a runner for dir and asks Terraform its version.
+func New(ctx context.Context, dir string, opts Options) (*Runner, error) {
+	if opts.Binary == "" {
+		b, err := Find("")
+		if err != nil {
+			return nil, err
+		}
+		opts.Binary = b
+	}
+	t, err := tfexec.NewTerraform(dir, opts.Binary)
+	if err != nil {
+		return nil, fmt.Errorf("terraform in %s: %w", dir, err)
+	}
+	env := environment(opts)
+	if opts.PluginCacheDir != "" {
+		if err := os.MkdirAll(opts.PluginCacheDir, 0o755); err != nil {
+			return nil, fmt.Errorf("plugin cache: %w", err)
+		}
+		env["TF_PLUGIN_CACHE_DIR"] = opts.PluginCacheDir
+	}
+	if err := t.SetEnv(env); err != nil {
+		return nil, fmt.Errorf("terraform environment: %w", err)
+	}
+	delay := opts.WaitDelay
+	if delay == 0 {
+		delay = 30 * time.Minute
+	}
+	_ = t.SetWaitDelay(delay) // unsupported on Windows, where cancel kills
+	v, _, err := t.Version(ctx, false)
+	if err != nil {
+		return nil, fmt.Errorf("%s version: %w", opts.Binary, err)
+	}
+	return &Runner{tf: t, dir: dir, binary: opts.Binary, version: v.String()}, nil
+}
+
+// environment is the process environment minus what terraform-exec manages
+// itself (TF_VAR_*, TF_CLI_ARGS*, TF_LOG...): inputs come from the rendered
+// tfvars, never from the caller's shell.
+func environment(opts Options) map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	for _, k := range tfexec.ProhibitedEnv(env) {
+		delete(env, k)
+	}
+	env["CHECKPOINT_DISABLE"] = "1"
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	return env
+}
+
+// Binary is the executable this runner runs.
+func (r *Runner) Binary() string { return r.binary }
+
+// Version is the Terraform (or OpenTofu) version.
+func (r *Runner) Version() string { return r.version }
+
+// Dir is the working directory.
+func (r *Runner) Dir() string { return r.dir }
+
+// Error is a failed Terraform command with the diagnostics it reported.
+type Error struct {
+	Op          string // init, plan, apply, destroy, show
+	Diagnostics []Diagnostic
+	Cancelled   bool
+	Err         error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Cancelled {
+		fmt.Fprintf(&b, "terraform %s cancelled: Terraform was interrupted and exited", e.Op)
+	} else {
+		fmt.Fprintf(&b, "terraform %s failed", e.Op)
+	}
+	errs := 0
+	for _, d := range e.Diagnostics {
+		if d.Severity == "error" {
+			b.WriteString("\n" + d.String())
+			errs++
+		}
+	}
+	if errs == 0 && e.Err != nil && !e.Cancelled {
+		b.WriteString(": " + strings.TrimSpace(e.Err.Error()))
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// run calls a streaming terraform-exec function, handing each event to sink
+// and collecting the diagnostics for the error.
+func (r *Runner) run(ctx context.Context, op string, sink func(Event), call func(w *lineWriter) error) error {
+	var mu sync.Mutex
+	var diags []Diagnostic
+	w := &lineWriter{sink: func(e Event) {
+		if e.Diagnostic != nil {
+			mu.Lock()
+			diags = append(diags, *e.Diagnostic)
+			mu.Unlock()
+		}
+		if sink != nil {
+			sink(e)
+		}
+	}}
+	err := call(w)
+	w.Flush()
+	if err == nil {
+		return nil
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return &Error{Op: op, Diagnostics: slices.Clone(diags), Cancelled: ctx.Err() != nil, Err: err}
+}
+
+// Init runs terraform init. Its output, not JSON in Terraform 1.5, arrives
+// as log events.
+func (r *Runner) Init(ctx context.Context, sink func(Event)) error {
+	return r.run(ctx, "init", sink, func(w *lineWriter) error {
+		r.tf.SetStdout(w)
+		defer r.tf.SetStdout(nil)
+		return r.tf.Init(ctx, tfexec.Upgrade(false))
+	})
+}
+
+// Plan runs terraform plan -json, saving the plan to planFile and streaming
+// events while Terraform plans. It reports whether the plan has changes.
+func (r *Runner) Plan(ctx context.Context, planFile string, sink func(Event)) (bool, error) {
+	var changes bool
+	err := r.run(ctx, "plan", sink, func(w *lineWriter) error {
+		var err error
+		changes, err = r.tf.PlanJSON(ctx, w, tfexec.Out(planFile), tfexec.LockTimeout("10s"))
+		return err
+	})
+	return changes, err
+}
+
+// PlanDestroy plans the destruction of everything, saving the plan.
+func (r *Runner) PlanDestroy(ctx context.Context, planFile string, sink func(Event)) (bool, error) {
+	var changes bool
+	err := r.run(ctx, "plan", sink, func(w *lineWriter) error {
+		var err error
+		changes, err = r.tf.PlanJSON(ctx, w, tfexec.Out(planFile), tfexec.Destroy(true), tfexec.LockTimeout("10s"))
+		return err
+	})
+	return changes, err
+}
+
+// Show returns `terraform show -json planFile`, for envs.DecodePlan.
+func (r *Runner) Show(ctx context.Context, planFile string) ([]byte, error) {
+	p, err := r.tf.ShowPlanFile(ctx, planFile, tfexec.JSONNumber(true))
+	if err != nil {
+		return nil, &Error{Op: "show", Cancelled: ctx.Err() != nil, Err: err}
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("terraform show: %w", err)
+	}
+	return data, nil
+}
+
+// Apply applies exactly the saved plan in planFile, streaming per-resource
+// progress.
+func (r *Runner) Apply(ctx context.Context, planFile string, sink func(Event)) error {
+	return r.run(ctx, "apply", sink, func(w *lineWriter) error {
+		return r.tf.ApplyJSON(ctx, w, tfexec.DirOrPlan(planFile), tfexec.LockTimeout("10s"))
+	})
+}
+
+// Destroy runs terraform destroy, streaming per-resource progress.
+func (r *Runner) Destroy(ctx context.Context, sink func(Event)) error {
+	return r.run(ctx, "destroy", sink, func(w *lineWriter) error {
+		return r.tf.DestroyJSON(ctx, w, tfexec.LockTimeout("10s"))
+	})
+}

@@ -56,6 +56,10 @@ type command struct {
 type options struct {
 	workspace string
 	json      bool
+	out       string
+	env       string
+	planFile  string
+	confirm   string
 	args      []string
 	stdout    io.Writer
 	stderr    io.Writer
@@ -71,6 +75,9 @@ func commands() []command {
 		validateCommand(),
 		listCommand(),
 		renderCommand(),
+		planCommand(),
+		showPlanCommand(),
+		applyCommand(),
 		versionCommand(),
 	}
 }

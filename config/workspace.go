@@ -51,7 +51,11 @@ func FindRoot(dir string) (string, error) {
 // for a workspace that cannot be read at all (no envbench.yaml, an
 // unreadable directory); problems in its files are diagnostics.
 func Load(root string) (*Workspace, error) {
-	return LoadFS(os.DirFS(root), root)
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	return LoadFS(os.DirFS(abs), abs)
 }
 
 // LoadFS is Load reading the workspace's files from fsys; root is recorded as

@@ -151,7 +151,9 @@ func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSe
 		w.out = append(w.out, d)
 		return
 	}
-	if secret || bSens == true || aSens == true {
+	// A name says secret only of text: true/false and numbers named like
+	// get_password_data or token_ttl are not secrets.
+	if bSens == true || aSens == true || (secret && !(plainScalar(b) && plainScalar(a))) {
 		w.masked(path, b, a, hasB, hasA)
 		return
 	}
@@ -297,20 +299,38 @@ func (w *differ) listLCS(path []any, b, a []any, bSens, aSens any) {
 			}
 		}
 	}
+	// Walk the alignment; between two matches, pair removed and added
+	// elements into changes, so ["16"] → ["17"] reads as one change.
+	var dels, adds []int
+	flush := func() {
+		for x := 0; x < max(len(dels), len(adds)); x++ {
+			switch {
+			case x < len(dels) && x < len(adds):
+				w.walk(appendStep(path, adds[x]), b[dels[x]], a[adds[x]], true, true, nil, child(bSens, dels[x]), child(aSens, adds[x]), false)
+			case x < len(dels):
+				w.walk(appendStep(path, dels[x]), b[dels[x]], nil, true, false, nil, child(bSens, dels[x]), nil, false)
+			default:
+				w.walk(appendStep(path, adds[x]), nil, a[adds[x]], false, true, nil, nil, child(aSens, adds[x]), false)
+			}
+		}
+		dels, adds = dels[:0], adds[:0]
+	}
 	i, j := 0, 0
 	for i < n || j < m {
 		switch {
 		case i < n && j < m && reflect.DeepEqual(b[i], a[j]):
+			flush()
 			w.walk(appendStep(path, j), b[i], a[j], true, true, nil, child(bSens, i), child(aSens, j), false)
 			i, j = i+1, j+1
 		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			w.walk(appendStep(path, j), nil, a[j], false, true, nil, nil, child(aSens, j), false)
+			adds = append(adds, j)
 			j++
 		default:
-			w.walk(appendStep(path, i), b[i], nil, true, false, nil, child(bSens, i), nil, false)
+			dels = append(dels, i)
 			i++
 		}
 	}
+	flush()
 }
 
 // secretCache remembers which attribute names are secrets: plans repeat the
@@ -327,6 +347,15 @@ func (c *secretCache) match(names *regexp.Regexp, key string) bool {
 		(*c)[key] = secret
 	}
 	return secret
+}
+
+// plainScalar reports whether v is a boolean, a number or null.
+func plainScalar(v any) bool {
+	switch v.(type) {
+	case nil, bool, json.Number:
+		return true
+	}
+	return false
 }
 
 // anyTrue reports whether a mirror structure marks anything.

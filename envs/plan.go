@@ -151,6 +151,10 @@ func formatPath(p []any) string {
 	for _, step := range p {
 		switch s := step.(type) {
 		case string:
+			if !identifier(s) {
+				b.WriteString("[" + strconv.Quote(s) + "]")
+				continue
+			}
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}
@@ -164,6 +168,22 @@ func formatPath(p []any) string {
 		}
 	}
 	return b.String()
+}
+
+// identifier reports whether a key can be written after a dot.
+func identifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+		case i > 0 && (r == '-' || r >= '0' && r <= '9'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // rawPlan is the subset of the plan JSON envbench reads. planned_values,

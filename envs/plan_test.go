@@ -174,6 +174,10 @@ func TestDiffMasksSensitiveValues(t *testing.T) {
 	if text != want {
 		t.Errorf("diff:\n%s\nwant:\n%s", text, want)
 	}
+	// Booleans and numbers are never secrets by name alone.
+	if got := lines(diffOf(t, `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"get_password_data":false,"token_ttl":60},"after":{"get_password_data":true,"token_ttl":120}}}`)); got != "~ get_password_data: false → true\n~ token_ttl: 60 → 120" {
+		t.Errorf("flags and numbers named like secrets: %s", got)
+	}
 	// An unknown value whose before was secret stays masked.
 	d := diffOf(t, `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"secret_string":"s3cr3t"},"after":{},"after_unknown":{"secret_string":true}}}`)
 	if strings.Contains(lines(d), "s3cr3t") {
@@ -301,4 +305,16 @@ func secretValues(v any) []string {
 	}
 	walk("", v)
 	return out
+}
+
+func TestDiffListPairsReplacedElements(t *testing.T) {
+	got := lines(diffOf(t, `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["delete","create"],"before":{"t":["16"],"l":["a","b","c","d"]},"after":{"t":["17"],"l":["a","x","c","d","e"]},"replace_paths":[["t"]]}}`))
+	want := strings.Join([]string{
+		`~ l[1]: "b" → "x"`,
+		`+ l[4]:  → "e"`,
+		`~ t[0]: "16" → "17" (forces replacement)`,
+	}, "\n")
+	if got != want {
+		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
+	}
 }

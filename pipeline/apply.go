@@ -1,0 +1,145 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/tf"
+)
+
+// ApplyResult is what an apply did.
+type ApplyResult struct {
+	RunID   string
+	Env     string
+	Summary *tf.ChangeSummary // Terraform's count of what it did
+	Elapsed time.Duration
+}
+
+// Apply applies a saved, reviewed plan to its environment, and nothing else:
+// the plan file must be the one a plan run of this environment reviewed,
+// unchanged since. A high-risk plan, or any plan for a protected
+// environment, needs confirm to be the environment's name. It takes the
+// environment's lock and streams Terraform's per-resource events to sink.
+func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string, opts Options, sink func(Event)) (*ApplyResult, error) {
+	r := newRunner(name, opts, sink)
+	e, err := env(c, name)
+	if err != nil {
+		return nil, err
+	}
+	if planFile, err = filepath.Abs(planFile); err != nil {
+		return nil, err
+	}
+	var lock *Lock
+	if err := r.step(StepLock, "locking "+name, func() (string, error) {
+		lock, err = Acquire(c.Root, name, r.id, "apply", r.opts.now())
+		return "locked", err
+	}); err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+
+	var t ticket
+	var run *tf.Runner
+	if err := r.step(StepVerify, "checking the plan is the reviewed one", func() (string, error) {
+		if t, err = readTicket(planFile); err != nil {
+			return "", err
+		}
+		if t.Env != name {
+			return "", fmt.Errorf("%w: %s was planned for %s, not %s", ErrWrongPlan, planFile, t.Env, name)
+		}
+		digest, err := fileDigest(planFile)
+		if err != nil {
+			return "", fmt.Errorf("read plan file: %w", err)
+		}
+		if digest != t.Digest {
+			return "", fmt.Errorf("%w: %s changed since it was reviewed; plan again", ErrWrongPlan, planFile)
+		}
+		if t.WorkDir != envs.WorkDir(c.Root, name) {
+			return "", fmt.Errorf("%w: %s was made in %s, not in this workspace", ErrWrongPlan, planFile, t.WorkDir)
+		}
+		if run, err = newTerraform(ctx, c, t.WorkDir, opts); err != nil {
+			return "", err
+		}
+		// Review again what is in the file now, with today's rules.
+		data, err := run.Show(ctx, planFile)
+		if err != nil {
+			return "", err
+		}
+		p, err := envs.DecodePlan(data)
+		if err != nil {
+			return "", fmt.Errorf("terraform show -json: %w", err)
+		}
+		findings := envs.Review(p, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContext{Environment: name, Protected: e.Protected})
+		if why := confirmationReasons(name, e.Protected, findings); len(why) > 0 && confirm != name {
+			return "", fmt.Errorf("%w: %s; confirm by giving the environment's name (--confirm %s)", ErrConfirmationNeeded, strings.Join(why, " and "), name)
+		}
+		return p.Summary().String(), nil
+	}); err != nil {
+		return nil, err
+	}
+
+	res := &ApplyResult{RunID: r.id, Env: name}
+	start := time.Now()
+	sinkTF := r.terraformSink()
+	if err := r.step(StepApply, "terraform apply "+filepath.Base(planFile), func() (string, error) {
+		err := run.Apply(ctx, planFile, func(ev tf.Event) {
+			if ev.Summary != nil {
+				res.Summary = ev.Summary
+			}
+			sinkTF(ev)
+		})
+		res.Elapsed = time.Since(start)
+		if err != nil {
+			return "", err
+		}
+		return "applied", nil
+	}); err != nil {
+		return res, err
+	}
+	// A saved plan applies once; the ticket goes so it is not offered again.
+	_ = os.Remove(ticketPath(planFile))
+	return res, nil
+}
+
+// confirmationReasons says why applying needs the environment's name typed;
+// none when it does not.
+func confirmationReasons(name string, protected bool, findings []envs.Finding) []string {
+	var why []string
+	if protected {
+		why = append(why, name+" is protected")
+	}
+	high := 0
+	for _, f := range findings {
+		if f.Severity == envs.SeverityHigh && f.Rule != envs.RuleProtected {
+			high++
+		}
+	}
+	if high > 0 {
+		why = append(why, fmt.Sprintf("the plan has %d high-risk finding(s)", high))
+	}
+	return why
+}
+
+func readTicket(planFile string) (ticket, error) {
+	var t ticket
+	data, err := os.ReadFile(ticketPath(planFile))
+	if err != nil {
+		if os.IsNotExist(err) {
+			if _, statErr := os.Stat(planFile); statErr != nil {
+				return t, fmt.Errorf("plan file %s: %w", planFile, statErr)
+			}
+			return t, fmt.Errorf("%w: %s was not made by envbench plan, or was already applied (no %s)", ErrWrongPlan, planFile, filepath.Base(ticketPath(planFile)))
+		}
+		return t, err
+	}
+	if err := json.Unmarshal(data, &t); err != nil {
+		return t, fmt.Errorf("%s: %w", ticketPath(planFile), err)
+	}
+	return t, nil
+}

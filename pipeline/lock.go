@@ -1,0 +1,146 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	"github.com/envbench/envbench/envs"
+)
+
+// ErrLocked is returned when another run holds an environment.
+var ErrLocked = errors.New("environment is locked")
+
+// Holder describes who holds an environment's lock.
+type Holder struct {
+	User      string    `json:"user"`
+	Host      string    `json:"host"`
+	PID       int       `json:"pid"`
+	RunID     string    `json:"run_id"`
+	Operation string    `json:"operation"`
+	Since     time.Time `json:"since"`
+}
+
+func (h Holder) String() string {
+	return fmt.Sprintf("%s@%s (pid %d, %s run %s) since %s", h.User, h.Host, h.PID, h.Operation, h.RunID, h.Since.Local().Format("2006-01-02 15:04:05"))
+}
+
+// LockedError says who holds the lock.
+type LockedError struct {
+	Env    string
+	Holder Holder
+	Path   string
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("%s is locked by %s; wait for that run to finish, or, if its process is gone, remove %s", e.Env, e.Holder, e.Path)
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// Lock is one run's hold on an environment: one run per environment at a
+// time, across TUI sessions and headless commands on this machine.
+type Lock struct {
+	path   string
+	holder Holder
+}
+
+// LockPath is where an environment's lock lives.
+func LockPath(root, env string) string {
+	return filepath.Join(root, ".envbench", "locks", env+".json")
+}
+
+// Acquire takes the environment's lock for a run. A lock left by a process
+// that no longer runs on this host is taken over; any other held lock is a
+// *LockedError naming its holder.
+func Acquire(root, env, runID, operation string, now time.Time) (*Lock, error) {
+	path := LockPath(root, env)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", env, err)
+	}
+	h := Holder{User: currentUser(), Host: hostname(), PID: os.Getpid(), RunID: runID, Operation: operation, Since: now.UTC()}
+	data, err := json.MarshalIndent(h, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; attempt < 2; attempt++ {
+		err = envs.CreateFileExclusive(path, append(data, '\n'), 0o644)
+		if err == nil {
+			return &Lock{path: path, holder: h}, nil
+		}
+		if !errors.Is(err, envs.ErrExists) {
+			return nil, fmt.Errorf("lock %s: %w", env, err)
+		}
+		other, readErr := readHolder(path)
+		if readErr != nil {
+			return nil, fmt.Errorf("lock %s: %s exists but cannot be read (%v); remove it if no run holds %s", env, path, readErr, env)
+		}
+		if other.Host != h.Host || processAlive(other.PID) {
+			return nil, &LockedError{Env: env, Holder: other, Path: path}
+		}
+		// The holder died on this host: the lock is stale.
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("lock %s: remove stale lock: %w", env, err)
+		}
+	}
+	return nil, fmt.Errorf("lock %s: another run took it at the same moment", env)
+}
+
+// Release gives the lock back, if it is still this run's.
+func (l *Lock) Release() error {
+	if l == nil {
+		return nil
+	}
+	current, err := readHolder(l.path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	if current.RunID != l.holder.RunID || current.PID != l.holder.PID {
+		return nil
+	}
+	return os.Remove(l.path)
+}
+
+// Holder is who this lock says holds the environment.
+func (l *Lock) Holder() Holder { return l.holder }
+
+// ReadLock returns the holder of an environment's lock, if it is held.
+func ReadLock(root, env string) (Holder, bool) {
+	h, err := readHolder(LockPath(root, env))
+	return h, err == nil
+}
+
+func readHolder(path string) (Holder, error) {
+	var h Holder
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return h, err
+	}
+	err = json.Unmarshal(data, &h)
+	return h, err
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown"
+	}
+	return h
+}

@@ -1,0 +1,69 @@
+package pipeline
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLockIsExclusive(t *testing.T) {
+	root := t.TempDir()
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	a, err := Acquire(root, "qa", "run-a", "plan", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Acquire(root, "qa", "run-b", "apply", now)
+	var locked *LockedError
+	if !errors.As(err, &locked) || !errors.Is(err, ErrLocked) || locked.Holder.RunID != "run-a" || locked.Holder.Operation != "plan" {
+		t.Fatalf("second acquire: %v", err)
+	}
+	if !strings.Contains(err.Error(), "qa is locked by") || !strings.Contains(err.Error(), "plan run run-a") {
+		t.Errorf("message %q should name the holder", err)
+	}
+	if h, ok := ReadLock(root, "qa"); !ok || h.RunID != "run-a" {
+		t.Errorf("ReadLock = %+v %v", h, ok)
+	}
+	if _, err := Acquire(root, "prod", "run-c", "plan", now); err != nil {
+		t.Errorf("another environment must lock independently: %v", err)
+	}
+	if err := a.Release(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Acquire(root, "qa", "run-b", "apply", now)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	// Releasing a lock that is no longer ours leaves the new holder's alone.
+	if err := a.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if h, ok := ReadLock(root, "qa"); !ok || h.RunID != "run-b" {
+		t.Errorf("an old lock's release removed the new holder's lock: %+v %v", h, ok)
+	}
+	b.Release()
+}
+
+func TestStaleLockIsTakenOver(t *testing.T) {
+	root := t.TempDir()
+	path := LockPath(root, "qa")
+	os.MkdirAll(strings.TrimSuffix(path, "/qa.json"), 0o755)
+	// A pid that cannot be running: above the kernel's pid limit.
+	stale := `{"user":"bob","host":"` + hostname() + `","pid":2147483646,"run_id":"old","operation":"apply","since":"2026-11-20T10:00:00Z"}`
+	if err := os.WriteFile(path, []byte(stale), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Acquire(root, "qa", "new", "plan", time.Now())
+	if err != nil {
+		t.Fatalf("a dead holder's lock must be taken over: %v", err)
+	}
+	l.Release()
+
+	other := `{"user":"bob","host":"another-host","pid":1,"run_id":"remote","operation":"apply","since":"2026-11-20T10:00:00Z"}`
+	os.WriteFile(path, []byte(other), 0o644)
+	if _, err := Acquire(root, "qa", "new", "plan", time.Now()); !errors.Is(err, ErrLocked) {
+		t.Errorf("a lock from another host is never taken over: %v", err)
+	}
+}

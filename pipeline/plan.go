@@ -1,0 +1,258 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/tf"
+)
+
+// Options configure a run.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Binary overrides the terraform binary (else envbench.yaml's, else
+	// terraform or tofu on PATH).
+	Binary string
+	// RunID names the run; empty makes a new one.
+	RunID string
+}
+
+func (o Options) now() time.Time {
+	if o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
+}
+
+// PlanResult is a reviewed plan.
+type PlanResult struct {
+	RunID      string
+	Env        string
+	Protected  bool
+	PlanFile   string // the saved plan Terraform made
+	Digest     string // sha256 of PlanFile when it was reviewed
+	Plan       *envs.Plan
+	Findings   []envs.Finding
+	HighRisk   bool
+	HasChanges bool
+	Terraform  string // binary and version, e.g. "terraform 1.5.7"
+}
+
+// NeedsConfirmation reports whether applying needs the environment's name
+// typed: a high-risk plan, or any change to a protected environment.
+func (r *PlanResult) NeedsConfirmation() bool { return r.HighRisk || r.Protected }
+
+// ticket is written beside a saved plan so that apply can check it applies
+// the plan that was reviewed, to the environment it was made for.
+type ticket struct {
+	RunID     string    `json:"run_id"`
+	Env       string    `json:"env"`
+	Digest    string    `json:"sha256"`
+	WorkDir   string    `json:"work_dir"`
+	Created   time.Time `json:"created"`
+	HighRisk  bool      `json:"high_risk"`
+	Protected bool      `json:"protected"`
+	Summary   string    `json:"summary"`
+}
+
+func ticketPath(planFile string) string { return planFile + ".envbench.json" }
+
+// DefaultPlanFile is where a run's plan is saved unless told otherwise.
+func DefaultPlanFile(root, env, runID string) string {
+	return filepath.Join(root, ".envbench", "plans", env, runID+".tfplan")
+}
+
+// env looks the environment up and refuses one with problems.
+func env(c *envs.Catalog, name string) (*envs.Environment, error) {
+	e, err := c.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if !e.Valid() {
+		return nil, fmt.Errorf("%s has problems; fix them first (envbench validate):\n%w", name, e.Diags)
+	}
+	return e, nil
+}
+
+// runner is a run's plumbing: its id, sink and the step under way.
+type runner struct {
+	id   string
+	env  string
+	sink func(Event)
+	opts Options
+
+	mu      sync.Mutex
+	current Step
+}
+
+func (r *runner) emit(e Event) {
+	e.RunID, e.Env, e.Time = r.id, r.env, r.opts.now()
+	r.mu.Lock()
+	if e.Kind == StepStarted {
+		r.current = e.Step
+	}
+	if e.Step == "" {
+		e.Step = r.current
+	}
+	r.mu.Unlock()
+	if r.sink != nil {
+		r.sink(e)
+	}
+}
+
+// step runs one step, reporting its start and its end.
+func (r *runner) step(s Step, start string, fn func() (string, error)) error {
+	r.emit(Event{Kind: StepStarted, Step: s, Message: start})
+	msg, err := fn()
+	if err != nil {
+		r.emit(Event{Kind: StepFailed, Step: s, Message: err.Error()})
+		return err
+	}
+	r.emit(Event{Kind: StepFinished, Step: s, Message: msg})
+	return nil
+}
+
+func (r *runner) terraformSink() func(tf.Event) {
+	return func(e tf.Event) { r.emit(Event{Kind: Terraform, TF: &e}) }
+}
+
+func newRunner(name string, opts Options, sink func(Event)) *runner {
+	id := opts.RunID
+	if id == "" {
+		id = NewRunID(opts.now())
+	}
+	return &runner{id: id, env: name, sink: sink, opts: opts}
+}
+
+// Plan runs a plan of an environment: it takes the environment's lock,
+// renders, runs terraform init and plan (streaming Terraform's events to
+// sink as they come), reads the saved plan back and reviews it. planFile
+// may be empty for the default place.
+func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Options, sink func(Event)) (*PlanResult, error) {
+	r := newRunner(name, opts, sink)
+	e, err := env(c, name)
+	if err != nil {
+		return nil, err
+	}
+	var lock *Lock
+	if err := r.step(StepLock, "locking "+name, func() (string, error) {
+		lock, err = Acquire(c.Root, name, r.id, "plan", r.opts.now())
+		return "locked", err
+	}); err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+
+	var dir string
+	if err := r.step(StepRender, "rendering "+name, func() (string, error) {
+		res, err := envs.Render(c.Workspace, e.Environment)
+		dir = res.Dir
+		return fmt.Sprintf("%d file(s) written, %d unchanged", len(res.Written), len(res.Unchanged)), err
+	}); err != nil {
+		return nil, err
+	}
+	run, err := newTerraform(ctx, c, dir, opts)
+	if err != nil {
+		r.emit(Event{Kind: StepFailed, Step: StepInit, Message: err.Error()})
+		return nil, err
+	}
+	res := &PlanResult{RunID: r.id, Env: name, Protected: e.Protected, Terraform: terraformName(run)}
+	if err := r.step(StepInit, "terraform init ("+res.Terraform+")", func() (string, error) {
+		return res.Terraform + " ready", run.Init(ctx, r.terraformSink())
+	}); err != nil {
+		return nil, err
+	}
+	if planFile == "" {
+		planFile = DefaultPlanFile(c.Root, name, r.id)
+	}
+	if planFile, err = filepath.Abs(planFile); err != nil {
+		return nil, err
+	}
+	res.PlanFile = planFile
+	if err := os.MkdirAll(filepath.Dir(planFile), 0o755); err != nil {
+		return nil, fmt.Errorf("plan file: %w", err)
+	}
+	if err := r.step(StepPlan, "terraform plan", func() (string, error) {
+		res.HasChanges, err = run.Plan(ctx, planFile, r.terraformSink())
+		return "saved " + planFile, err
+	}); err != nil {
+		return nil, err
+	}
+	if err := r.step(StepShow, "reading the saved plan", func() (string, error) {
+		data, err := run.Show(ctx, planFile)
+		if err != nil {
+			return "", err
+		}
+		if res.Plan, err = envs.DecodePlan(data); err != nil {
+			return "", fmt.Errorf("terraform show -json: %w", err)
+		}
+		res.Digest, err = fileDigest(planFile)
+		return res.Plan.Summary().String(), err
+	}); err != nil {
+		return nil, err
+	}
+	if err := r.step(StepReview, "reviewing risks", func() (string, error) {
+		res.Findings = envs.Review(res.Plan, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContext{Environment: name, Protected: e.Protected})
+		res.HighRisk = envs.HighRisk(res.Findings)
+		t := ticket{RunID: r.id, Env: name, Digest: res.Digest, WorkDir: dir, Created: r.opts.now().UTC(),
+			HighRisk: res.HighRisk, Protected: e.Protected, Summary: res.Plan.Summary().String()}
+		data, err := json.MarshalIndent(t, "", "  ")
+		if err != nil {
+			return "", err
+		}
+		if err := envs.WriteFileAtomic(ticketPath(planFile), append(data, '\n'), 0o644); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%d finding(s)", len(res.Findings)), nil
+	}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func newTerraform(ctx context.Context, c *envs.Catalog, dir string, opts Options) (*tf.Runner, error) {
+	bin := opts.Binary
+	if bin == "" {
+		var err error
+		if bin, err = tf.Find(c.Settings.TerraformBinary); err != nil {
+			return nil, err
+		}
+	}
+	return tf.New(ctx, dir, tf.Options{Binary: bin, PluginCacheDir: filepath.Join(c.Root, ".envbench", "plugin-cache")})
+}
+
+func terraformName(r *tf.Runner) string {
+	return filepath.Base(r.Binary()) + " " + r.Version()
+}
+
+func fileDigest(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ErrConfirmationNeeded is returned by Apply when the plan is high risk or
+// the environment protected and the environment's name was not given.
+var ErrConfirmationNeeded = errors.New("confirmation needed")
+
+// ErrWrongPlan is returned when a plan file is not the reviewed plan of the
+// environment being applied.
+var ErrWrongPlan = errors.New("not the reviewed plan of this environment")

@@ -1,0 +1,202 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/tf"
+)
+
+func terraform(t *testing.T) string {
+	t.Helper()
+	bin, err := tf.Find("")
+	if err != nil {
+		t.Skipf("%v (make test installs Terraform first)", err)
+	}
+	return bin
+}
+
+// demo copies examples/demo into a temporary workspace.
+func demo(t *testing.T) string {
+	t.Helper()
+	src := filepath.Join("..", "examples", "demo")
+	root := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			if d.Name() == ".envbench" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(root, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(root, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func open(t *testing.T, root string) *envs.Catalog {
+	t.Helper()
+	c, err := envs.Open(root, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// recorder collects a run's events.
+type recorder struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+func (r *recorder) sink(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+func (r *recorder) steps() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, e := range r.events {
+		if e.Kind != Terraform {
+			out = append(out, string(e.Step)+":"+string(e.Kind))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func (r *recorder) count(typ tf.EventType) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.events {
+		if e.TF != nil && e.TF.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPlanAndApplyProtectedEnvironment runs the demo's production through
+// a plan run and an apply run with the real terraform.
+func TestPlanAndApplyProtectedEnvironment(t *testing.T) {
+	terraform(t)
+	root := demo(t)
+	c := open(t, root)
+	ctx := context.Background()
+	rec := &recorder{}
+	res, err := Plan(ctx, c, "production", "", Options{}, rec.sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "lock:step-started lock:step-finished render:step-started render:step-finished init:step-started init:step-finished plan:step-started plan:step-finished show:step-started show:step-finished review:step-started review:step-finished"
+	if got := rec.steps(); got != want {
+		t.Errorf("steps:\n%s\nwant:\n%s", got, want)
+	}
+	if rec.count(tf.EventPlannedChange) != 8 || res.Plan.Summary()[envs.ActionCreate] != 8 || !res.HasChanges {
+		t.Errorf("planned %d changes, summary %v", rec.count(tf.EventPlannedChange), res.Plan.Summary())
+	}
+	if !res.Protected || !res.HighRisk || !res.NeedsConfirmation() || res.Findings[0].Rule != envs.RuleProtected {
+		t.Errorf("production's plan must need confirmation: %+v", res.Findings)
+	}
+	if _, held := ReadLock(root, "production"); held {
+		t.Error("the plan run must release its lock")
+	}
+	if !strings.HasPrefix(res.PlanFile, filepath.Join(root, ".envbench", "plans", "production")) {
+		t.Errorf("plan file %s", res.PlanFile)
+	}
+
+	_, err = Apply(ctx, c, "production", res.PlanFile, "", Options{}, nil)
+	if !errors.Is(err, ErrConfirmationNeeded) || !strings.Contains(err.Error(), "production is protected") || !strings.Contains(err.Error(), "--confirm production") {
+		t.Fatalf("apply without confirmation: %v", err)
+	}
+	_, err = Apply(ctx, c, "production", res.PlanFile, "prod", Options{}, nil)
+	if !errors.Is(err, ErrConfirmationNeeded) {
+		t.Fatalf("apply with the wrong name: %v", err)
+	}
+	rec = &recorder{}
+	applied, err := Apply(ctx, c, "production", res.PlanFile, "production", Options{}, rec.sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied.Summary == nil || applied.Summary.Add != 8 || rec.count(tf.EventApplyComplete) != 8 {
+		t.Errorf("apply summary %+v, %d completes", applied.Summary, rec.count(tf.EventApplyComplete))
+	}
+	if _, err := Apply(ctx, c, "production", res.PlanFile, "production", Options{}, nil); !errors.Is(err, ErrWrongPlan) {
+		t.Errorf("a plan applies once; a second apply: %v", err)
+	}
+	after := open(t, root)
+	if e, _ := after.Lookup("production"); e.Status != envs.StatusDeployed || e.Resources != 8 {
+		t.Errorf("after apply production is %s with %d resources", e.Status, e.Resources)
+	}
+}
+
+// TestApplyRefusesAnotherPlan: the plan file must be the reviewed plan of
+// the environment applied, unchanged.
+func TestApplyRefusesAnotherPlan(t *testing.T) {
+	terraform(t)
+	root := demo(t)
+	c := open(t, root)
+	ctx := context.Background()
+	res, err := Plan(ctx, c, "dev-alice", "", Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, c, "dev-bob", res.PlanFile, "", Options{}, nil); !errors.Is(err, ErrWrongPlan) || !strings.Contains(err.Error(), "planned for dev-alice") {
+		t.Errorf("apply to another environment: %v", err)
+	}
+	data, _ := os.ReadFile(res.PlanFile)
+	os.WriteFile(res.PlanFile, append(data, 0), 0o644)
+	if _, err := Apply(ctx, c, "dev-alice", res.PlanFile, "", Options{}, nil); !errors.Is(err, ErrWrongPlan) || !strings.Contains(err.Error(), "changed since it was reviewed") {
+		t.Errorf("apply of a modified plan: %v", err)
+	}
+	stray := filepath.Join(t.TempDir(), "stray.tfplan")
+	os.WriteFile(stray, data, 0o644)
+	if _, err := Apply(ctx, c, "dev-alice", stray, "", Options{}, nil); !errors.Is(err, ErrWrongPlan) || !strings.Contains(err.Error(), "not made by envbench plan") {
+		t.Errorf("apply of a plan envbench did not make: %v", err)
+	}
+}
+
+func TestPlanRefusesWhileLockedAndInvalid(t *testing.T) {
+	root := demo(t)
+	c := open(t, root)
+	l, err := Acquire(root, "qa", "other", "apply", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	rec := &recorder{}
+	if _, err := Plan(context.Background(), c, "qa", "", Options{}, rec.sink); !errors.Is(err, ErrLocked) {
+		t.Errorf("plan of a locked environment: %v", err)
+	}
+	if rec.steps() != "lock:step-started lock:step-failed" {
+		t.Errorf("steps %s", rec.steps())
+	}
+	os.WriteFile(filepath.Join(root, "envs", "broken.yaml"), []byte("archetype: sandbox\n"), 0o644)
+	if _, err := Plan(context.Background(), open(t, root), "broken", "", Options{}, nil); err == nil || !strings.Contains(err.Error(), "broken has problems") {
+		t.Errorf("plan of an invalid environment: %v", err)
+	}
+	if _, err := Plan(context.Background(), c, "nope", "", Options{}, nil); !errors.Is(err, envs.ErrUnknownEnvironment) {
+		t.Errorf("plan of an unknown environment: %v", err)
+	}
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// A plan in which the database grows tenfold and the DNS zone is replaced.
+const riskyPlan = `{"format_version":"1.2","terraform_version":"1.5.7","resource_changes":[
+{"address":"terraform_data.database","mode":"managed","type":"terraform_data","name":"database","change":{"actions":["update"],
+ "before":{"input":{"allocated_storage":100,"master_password":"s3cr3t-old"}},"after":{"input":{"allocated_storage":1000,"master_password":"s3cr3t-new"}},
+ "after_unknown":{"output":true},"before_sensitive":{},"after_sensitive":{}}},
+{"address":"terraform_data.private_zone","mode":"managed","type":"terraform_data","name":"private_zone","change":{"actions":["delete","create"],
+ "before":{"input":{"name":"qa.acme.internal"}},"after":{"input":{"name":"qa2.acme.internal"}},"replace_paths":[["triggers_replace"]]}}]}`
+
+func writePlan(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestShowPlan(t *testing.T) {
+	plan := writePlan(t, riskyPlan)
+	outside := t.TempDir()
+
+	r := envbench(t, outside, "show-plan", plan)
+	if r.code != 3 {
+		t.Fatalf("a tenfold growth is high risk: exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"Plan: +0 ~1 -0 ±1",
+		"HIGH RISK",
+		"high   input.allocated_storage grows from 100 to 1000 (10x) on terraform_data.database",
+		"medium replaces terraform_data.private_zone: triggers_replace forces a new one",
+		"± terraform_data.private_zone  (triggers_replace forces replacement)",
+		`~ input.name: "qa.acme.internal" → "qa2.acme.internal"`,
+		"~ input.master_password: (sensitive value) → (sensitive value)",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("show-plan output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "s3cr3t") {
+		t.Error("show-plan printed a secret")
+	}
+
+	// In the demo workspace, with --env, the zone is stateful and the
+	// environment's rules apply.
+	r = envbench(t, ".", "--workspace", filepath.Join("examples", "demo"), "show-plan", "--env", "qa", plan)
+	if r.code != 3 || !strings.Contains(r.stdout, "replaces terraform_data.private_zone, which holds data (stateful address terraform_data.private_zone)") || !strings.Contains(r.stdout, "Plan for qa") {
+		t.Errorf("show-plan --env qa: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = envbench(t, outside, "show-plan", "--json", plan)
+	var report struct {
+		HighRisk bool `json:"high_risk"`
+		Findings []struct {
+			Severity, Rule, Address, Attribute string
+		} `json:"findings"`
+		Changes []struct {
+			Address    string `json:"address"`
+			Action     string `json:"action"`
+			Attributes []struct {
+				Path      string `json:"path"`
+				Sensitive bool   `json:"sensitive"`
+			} `json:"attributes"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil {
+		t.Fatalf("--json: %v\n%s", err, r.stdout)
+	}
+	if r.code != 3 || !report.HighRisk || len(report.Changes) != 2 || report.Changes[0].Action != "replace" || report.Findings[0].Attribute != "input.allocated_storage" {
+		t.Errorf("--json report: exit %d %+v", r.code, report)
+	}
+	if strings.Contains(r.stdout, "s3cr3t") {
+		t.Error("show-plan --json printed a secret")
+	}
+}
+
+func TestShowPlanQuietPlanExitsZero(t *testing.T) {
+	plan := writePlan(t, `{"format_version":"0.1","terraform_version":"0.14.11","resource_changes":[{"address":"aws_sns_topic.t","mode":"managed","type":"aws_sns_topic","name":"t","change":{"actions":["create"],"before":null,"after":{"name":"t"}}}]}`)
+	r := envbench(t, t.TempDir(), "show-plan", plan)
+	if r.code != 0 || !strings.Contains(r.stdout, `+ name: "t"`) {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestShowPlanBadInput(t *testing.T) {
+	cases := []struct{ content, want string }{
+		{"{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [}\n", "plan.json:3:24: invalid JSON"},
+		{`{"values":{}}`, "plan.json: not a Terraform plan: no format_version"},
+		{`{"format_version":"3.0"}`, "plan format 3.0 is newer than envbench reads"},
+	}
+	for _, tc := range cases {
+		r := envbench(t, t.TempDir(), "show-plan", writePlan(t, tc.content))
+		if r.code != 1 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("show-plan of %q: exit %d, stderr %q; want 1 and %q", tc.content, r.code, r.stderr, tc.want)
+		}
+	}
+	if r := envbench(t, t.TempDir(), "show-plan", "/nonexistent/plan.json"); r.code != 1 || !strings.Contains(r.stderr, "no such file") {
+		t.Errorf("missing file: exit %d %q", r.code, r.stderr)
+	}
+	if r := envbench(t, t.TempDir(), "show-plan"); r.code != 2 {
+		t.Errorf("no file: exit %d", r.code)
+	}
+}
+
+func TestShowPlanFixtures(t *testing.T) {
+	dir, _ := filepath.Abs(filepath.Join("..", "shared", "fixtures", "plans"))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Skipf("real-world fixtures not found at %s", dir)
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		r := envbench(t, t.TempDir(), "show-plan", filepath.Join(dir, e.Name()))
+		if r.code != 0 && r.code != 3 {
+			t.Errorf("%s: exit %d %s", e.Name(), r.code, r.stderr)
+		}
+		if strings.Contains(r.stdout, "YourPwdShouldBeLongAndSecure") {
+			t.Errorf("%s: a password from the plan was printed", e.Name())
+		}
+	}
+}
+
+var planFileLine = regexp.MustCompile(`Saved plan: (\S+)`)
+
+// TestPlanAndApplyHeadless runs plan and apply against a copy of the demo
+// with the real terraform.
+func TestPlanAndApplyHeadless(t *testing.T) {
+	if _, err := lookTerraform(); err != nil {
+		t.Skip(err)
+	}
+	root := copyWorkspace(t, "demo")
+
+	r := envbench(t, root, "plan", "dev-alice")
+	if r.code != 0 {
+		t.Fatalf("plan dev-alice: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"plan    + terraform_data.database[0]", "review  0 finding(s)", "Apply it with: envbench apply dev-alice --plan"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("plan progress lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	m := planFileLine.FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatal("no saved plan named")
+	}
+	r = envbench(t, root, "apply", "dev-alice", "--plan", m[1])
+	if r.code != 0 || !strings.Contains(r.stdout, "Applied dev-alice: 4 added, 0 changed, 0 destroyed") || !strings.Contains(r.stderr, "✓ terraform_data.database[0] (") {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = envbench(t, root, "plan", "production", "--json", "--out", filepath.Join(root, "prod.tfplan"))
+	if r.code != 3 || !strings.Contains(r.stdout, `"rule": "protected-environment"`) {
+		t.Fatalf("plan production: exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = envbench(t, root, "apply", "production", "--plan", filepath.Join(root, "prod.tfplan"))
+	if r.code != 1 || !strings.Contains(r.stderr, "production is protected") || !strings.Contains(r.stderr, "--confirm production") {
+		t.Errorf("apply production without --confirm: exit %d\n%s", r.code, r.stderr)
+	}
+	if r = envbench(t, root, "apply", "production"); r.code != 2 || !strings.Contains(r.stderr, "--plan FILE is required") {
+		t.Errorf("apply without --plan: exit %d %s", r.code, r.stderr)
+	}
+	if r = envbench(t, root, "plan", "nope"); r.code != 1 || !strings.Contains(r.stderr, `unknown environment "nope"`) {
+		t.Errorf("plan of an unknown environment: exit %d %s", r.code, r.stderr)
+	}
+}

@@ -376,7 +376,11 @@ func writeChange(w io.Writer, c envs.ChangeReport) {
 		fmt.Fprintf(w, "      %s %s: %s\n", d.Kind, d.Path, attrValue(d))
 	}
 	if c.Unchanged > 0 && c.Action != envs.ActionCreate && c.Action != envs.ActionDelete {
-		fmt.Fprintf(w, "      (%d unchanged attributes hidden)\n", c.Unchanged)
+		if c.Unchanged == 1 {
+			fmt.Fprintln(w, "      (1 unchanged attribute hidden)")
+		} else {
+			fmt.Fprintf(w, "      (%d unchanged attributes hidden)\n", c.Unchanged)
+		}
 	}
 }
 

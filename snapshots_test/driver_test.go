@@ -22,6 +22,7 @@ import (
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/ui"
+	"github.com/envbench/envbench/ui/screen"
 	"github.com/envbench/envbench/ui/theme"
 )
 
@@ -58,6 +59,31 @@ func newDriver(t *testing.T, c *envs.Catalog, palette theme.Palette, width, heig
 
 // send delivers one message and everything it causes.
 func (d *driver) send(msg tea.Msg) { d.deliver(msg) }
+
+// sendOnly delivers one message and drops the commands it returns: for
+// screens whose commands would start a run, the test plays the run's
+// messages itself.
+func (d *driver) sendOnly(msgs ...tea.Msg) {
+	for _, msg := range msgs {
+		d.model, _ = d.model.Update(msg)
+	}
+}
+
+// keysOnly types keys like keys, dropping the commands they return.
+func (d *driver) keysOnly(keys ...string) {
+	for _, k := range keys {
+		switch k {
+		case "enter":
+			d.sendOnly(tea.KeyPressMsg{Code: tea.KeyEnter})
+		case "esc":
+			d.sendOnly(tea.KeyPressMsg{Code: tea.KeyEscape})
+		default:
+			for _, r := range k {
+				d.sendOnly(tea.KeyPressMsg{Code: r, Text: string(r)})
+			}
+		}
+	}
+}
 
 // keys types each key in turn: "enter", "esc", "tab", "down", "ctrl+c",
 // "=text" pastes text in one message, anything else is typed character by
@@ -235,3 +261,6 @@ func openCatalog(t *testing.T, root string) *envs.Catalog {
 	}
 	return c
 }
+
+// pushMsg is the message that pushes a screen.
+func pushMsg(title string, s screen.Screen) tea.Msg { return screen.PushMsg{Title: title, Screen: s} }

@@ -118,6 +118,11 @@ func TestGoldenFilesAreAllUsed(t *testing.T) {
 		}
 	}
 	want["new_environment_written_120x40"] = true
+	for _, name := range planScreenNames {
+		for _, size := range sizes {
+			want[goldenName(name, size.w, size.h)] = true
+		}
+	}
 	entries, err := os.ReadDir("testdata")
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/envbench/envbench/config"
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/pipeline"
 	"github.com/envbench/envbench/ui/components"
 	"github.com/envbench/envbench/ui/environments"
 	"github.com/envbench/envbench/ui/help"
@@ -32,6 +33,22 @@ type Options struct {
 	Palette theme.Palette
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Runner runs plans and applies; nil means the pipeline.
+	Runner screen.Runner
+}
+
+// PipelineRunner runs plans and applies with the pipeline package: the real
+// Terraform.
+type PipelineRunner struct{}
+
+// Plan runs pipeline.Plan.
+func (PipelineRunner) Plan(ctx context.Context, c *envs.Catalog, env, runID string, sink func(pipeline.Event)) (*pipeline.PlanResult, error) {
+	return pipeline.Plan(ctx, c, env, "", pipeline.Options{RunID: runID}, sink)
+}
+
+// Apply runs pipeline.Apply on the reviewed plan's file.
+func (PipelineRunner) Apply(ctx context.Context, c *envs.Catalog, env string, plan *pipeline.PlanResult, confirm, runID string, sink func(pipeline.Event)) (*pipeline.ApplyResult, error) {
+	return pipeline.Apply(ctx, c, env, plan.PlanFile, confirm, pipeline.Options{RunID: runID}, sink)
 }
 
 type entry struct {
@@ -49,6 +66,7 @@ type Model struct {
 	flash       string
 	flashErr    bool
 	confirmQuit string // what runs, while asking whether to quit
+	quitting    bool   // quit once the cancelled work has stopped
 }
 
 var _ tea.Model = (*Model)(nil)
@@ -62,11 +80,15 @@ func New(opts Options) *Model {
 	if opts.Palette.Name == "" {
 		opts.Palette = theme.DefaultPalette()
 	}
+	if opts.Runner == nil {
+		opts.Runner = PipelineRunner{}
+	}
 	ctx := &screen.Context{
 		Catalog: opts.Catalog,
 		Styles:  theme.NewStyles(opts.Palette, true),
 		Keys:    keys.DefaultKeyMap(),
 		Now:     opts.Now,
+		Runner:  opts.Runner,
 	}
 	m := &Model{ctx: ctx, palette: opts.Palette}
 	m.stack = []entry{{title: "environments", screen: environments.New(ctx)}}
@@ -87,12 +109,27 @@ func (m *Model) Init() tea.Cmd {
 
 func (m *Model) top() screen.Screen { return m.stack[len(m.stack)-1].screen }
 
+// Top returns the screen on top of the stack.
+func (m *Model) Top() screen.Screen { return m.top() }
+
+// Context returns the context the screens share.
+func (m *Model) Context() *screen.Context { return m.ctx }
+
 // bodySize is the space a screen gets: all but the header and footer.
 func (m *Model) bodySize() (int, int) { return m.width, max(m.height-2, 0) }
 
 // Update routes a message: navigation and global keys here, input to the
-// top screen, everything else to every screen.
+// top screen, everything else to every screen. After a quit confirmed while
+// Terraform ran, it quits once the work has stopped.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.route(msg)
+	if m.quitting && m.busy() == "" {
+		return m, tea.Quit
+	}
+	return m, cmd
+}
+
+func (m *Model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -100,37 +137,37 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, e := range m.stack {
 			e.screen.SetSize(w, h)
 		}
-		return m, nil
+		return nil
 	case tea.BackgroundColorMsg:
 		m.ctx.Styles = theme.NewStyles(m.palette, msg.IsDark())
-		return m, m.broadcast(msg)
+		return m.broadcast(msg)
 	case screen.PushMsg:
-		return m, m.push(msg.Title, msg.Screen)
+		return m.push(msg.Title, msg.Screen)
 	case screen.PopMsg:
 		m.pop()
-		return m, nil
+		return nil
 	case screen.HomeMsg:
 		m.stack = m.stack[:1]
-		return m, nil
+		return nil
 	case screen.ReloadMsg:
-		return m, m.reload(msg.Select)
+		return m.reload(msg.Select)
 	case screen.CatalogMsg:
 		if msg.Err != nil {
 			m.ctx.LoadErr = msg.Err
 			m.setFlash("reload failed: "+msg.Err.Error(), true)
-			return m, nil
+			return nil
 		}
 		m.ctx.Catalog, m.ctx.LoadErr = msg.Catalog, nil
-		return m, m.broadcast(msg)
+		return m.broadcast(msg)
 	case screen.FlashMsg:
 		m.setFlash(msg.Text, msg.Error)
-		return m, nil
+		return nil
 	case tea.KeyPressMsg:
-		return m, m.handleKey(msg)
+		return m.handleKey(msg)
 	case tea.MouseMsg:
-		return m, m.updateTop(msg)
+		return m.updateTop(msg)
 	}
-	return m, m.broadcast(msg)
+	return m.broadcast(msg)
 }
 
 func (m *Model) setFlash(text string, isError bool) { m.flash, m.flashErr = text, isError }
@@ -200,6 +237,12 @@ func (m *Model) capturing() bool {
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.ctx.Keys
 	m.flash = ""
+	if m.quitting {
+		if key.Matches(msg, k.Force) {
+			return tea.Quit // asked twice: quit now, whatever Terraform leaves
+		}
+		return nil
+	}
 	if m.confirmQuit != "" {
 		return m.answerQuit(msg)
 	}
@@ -220,9 +263,14 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.push("help", m.helpScreen())
 		}
 		return nil
-	case key.Matches(msg, k.Back) && len(m.stack) > 1:
-		m.pop()
-		return nil
+	case key.Matches(msg, k.Back):
+		if b, ok := m.top().(screen.Backer); ok && b.Back() {
+			return nil
+		}
+		if len(m.stack) > 1 {
+			m.pop()
+			return nil
+		}
 	}
 	return m.updateTop(msg)
 }
@@ -236,14 +284,20 @@ func (m *Model) quit() tea.Cmd {
 	return tea.Quit
 }
 
+// answerQuit handles the answer to "quit and cancel?": yes interrupts the
+// work and quits once Terraform has exited, so no state lock is left.
 func (m *Model) answerQuit(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "y", "Y":
-		return tea.Quit
-	default:
-		m.confirmQuit = ""
+	m.confirmQuit = ""
+	if msg.String() != "y" && msg.String() != "Y" {
 		return nil
 	}
+	m.quitting = true
+	for _, e := range m.stack {
+		if w, ok := e.screen.(screen.Worker); ok {
+			w.Cancel()
+		}
+	}
+	return nil
 }
 
 func (m *Model) helpScreen() *help.Screen {
@@ -334,6 +388,8 @@ func (m *Model) header() string {
 func (m *Model) footer() string {
 	st := &m.ctx.Styles
 	switch {
+	case m.quitting:
+		return ansi.Truncate(st.FlashError.Render("quitting: waiting for Terraform to exit cleanly… (ctrl+c again quits now and may leave the state locked)"), m.width, "…")
 	case m.confirmQuit != "":
 		return ansi.Truncate(st.FlashError.Render(m.confirmQuit+" is running. Quit and cancel it? y/n"), m.width, "…")
 	case m.flash != "":

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/tf"
+	"github.com/envbench/envbench/pipeline"
 	"github.com/envbench/envbench/ui/theme"
 )
 
@@ -42,6 +45,27 @@ func copyDemo(tb testing.TB, dir string) {
 	}
 }
 
+// cannedRunner answers every plan with the same reviewed plan and every
+// apply with success, without Terraform.
+type cannedRunner struct{}
+
+func (cannedRunner) Plan(_ context.Context, c *envs.Catalog, env, _ string, sink func(pipeline.Event)) (*pipeline.PlanResult, error) {
+	sink(pipeline.Event{Kind: pipeline.Terraform, Step: pipeline.StepPlan, TF: &tf.Event{Type: tf.EventPlannedChange, Action: "create", Resource: "terraform_data.vpc"}})
+	p, err := envs.DecodePlan([]byte(`{"format_version":"1.2","resource_changes":[
+		{"address":"terraform_data.vpc","type":"terraform_data","mode":"managed","change":{"actions":["create"],"before":null,"after":{"input":{"cidr":"10.0.0.0/16"}}}},
+		{"address":"terraform_data.database","type":"terraform_data","mode":"managed","change":{"actions":["delete","create"],"before":{"input":{"gb":10}},"after":{"input":{"gb":100}},"replace_paths":[["input"]]}}]}`))
+	if err != nil {
+		return nil, err
+	}
+	e, _ := c.Lookup(env)
+	findings := envs.Review(p, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContext{Environment: env, Protected: e.Protected})
+	return &pipeline.PlanResult{Env: env, Protected: e.Protected, Plan: p, Findings: findings, HighRisk: envs.HighRisk(findings), HasChanges: true, PlanFile: "/x"}, nil
+}
+
+func (cannedRunner) Apply(context.Context, *envs.Catalog, string, *pipeline.PlanResult, string, string, func(pipeline.Event)) (*pipeline.ApplyResult, error) {
+	return &pipeline.ApplyResult{Summary: &tf.ChangeSummary{Add: 1}}, nil
+}
+
 // fuzzKeys are the keys the fuzzer presses, one byte choosing one.
 var fuzzKeys = []tea.KeyPressMsg{
 	{Code: 'j', Text: "j"}, {Code: 'k', Text: "k"}, {Code: 'g', Text: "g"}, {Code: 'G', Text: "G"},
@@ -51,6 +75,7 @@ var fuzzKeys = []tea.KeyPressMsg{
 	{Code: tea.KeyDown}, {Code: tea.KeyUp}, {Code: tea.KeyLeft}, {Code: tea.KeyRight},
 	{Code: tea.KeyPgDown}, {Code: tea.KeyPgUp}, {Code: tea.KeyBackspace}, {Code: tea.KeySpace, Text: " "},
 	{Code: 'q', Text: "q"}, {Code: 'y', Text: "y"}, {Code: 'c', Mod: tea.ModCtrl},
+	{Code: 'p', Text: "p"}, {Code: 'f', Text: "f"}, {Code: '!', Text: "!"}, {Code: 'a', Text: "a"},
 }
 
 // FuzzTUI drives the TUI with arbitrary keys, pastes, mouse wheels and
@@ -66,7 +91,8 @@ func FuzzTUI(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, script []byte) {
-		m := New(Options{Catalog: catalog, Palette: theme.DefaultPalette(), Now: func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }})
+		m := New(Options{Catalog: catalog, Palette: theme.DefaultPalette(), Runner: cannedRunner{},
+			Now: func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }})
 		results := make(chan tea.Msg, 256)
 		var run func(cmd tea.Cmd)
 		run = func(cmd tea.Cmd) {

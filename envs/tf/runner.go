@@ -142,9 +142,12 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, "terraform %s failed", e.Op)
 	}
 	errs := 0
+	seen := map[string]bool{}
 	for _, d := range e.Diagnostics {
-		if d.Severity == "error" {
-			b.WriteString("\n" + d.String())
+		text := d.String()
+		if d.Severity == "error" && !seen[text] {
+			seen[text] = true
+			b.WriteString("\n" + text)
 			errs++
 		}
 	}

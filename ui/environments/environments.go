@@ -16,6 +16,7 @@ import (
 	"github.com/envbench/envbench/ui/archetypes"
 	"github.com/envbench/envbench/ui/components"
 	"github.com/envbench/envbench/ui/newenv"
+	"github.com/envbench/envbench/ui/plan"
 	"github.com/envbench/envbench/ui/screen"
 	"github.com/envbench/envbench/ui/theme"
 )
@@ -82,7 +83,7 @@ func (s *Screen) Bindings() []key.Binding {
 	if s.filter.Editing() {
 		return []key.Binding{k.FilterApply, k.FilterClear, k.Up, k.Down}
 	}
-	return []key.Binding{k.NewEnv, k.Archetypes, k.Filter, k.Tab, k.Reload, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+	return []key.Binding{k.Plan, k.NewEnv, k.Archetypes, k.Filter, k.Tab, k.Reload, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 
 // SetSize lays the table and the detail pane out.
@@ -300,8 +301,24 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.openNewEnvironment()
 	case key.Matches(msg, k.Archetypes):
 		return screen.Push("archetypes", archetypes.New(s.ctx))
+	case key.Matches(msg, k.Plan):
+		return s.openPlan()
 	}
 	return nil
+}
+
+// openPlan pushes the plan screen for the selected environment.
+func (s *Screen) openPlan() tea.Cmd {
+	e := s.selected()
+	switch {
+	case e == nil:
+		return nil
+	case !e.Valid():
+		return screen.Flash(fmt.Sprintf("%s has %d problem(s); fix them before planning (see the detail pane)", e.Name, len(e.Diags)), true)
+	case s.ctx.Runner == nil:
+		return screen.Flash("planning is not available here", true)
+	}
+	return screen.Push("plan "+e.Name, plan.New(s.ctx, e.Name))
 }
 
 func (s *Screen) openNewEnvironment() tea.Cmd {

@@ -31,6 +31,17 @@ type KeyMap struct {
 	NewEnv     key.Binding
 	Archetypes key.Binding
 	Reload     key.Binding
+	Plan       key.Binding
+
+	// The plan screen.
+	Expand       key.Binding
+	ActionFilter key.Binding
+	Findings     key.Binding
+	Apply        key.Binding
+	Replan       key.Binding
+	Cancel       key.Binding
+	Yes          key.Binding
+	No           key.Binding
 }
 
 // DefaultKeyMap returns envbench's bindings.
@@ -60,6 +71,16 @@ func DefaultKeyMap() KeyMap {
 		NewEnv:     b([]string{"n"}, "n", "new environment"),
 		Archetypes: b([]string{"a"}, "a", "archetypes"),
 		Reload:     b([]string{"r"}, "r", "reload"),
+		Plan:       b([]string{"enter", "p"}, "enter/p", "plan"),
+
+		Expand:       b([]string{"enter"}, "enter", "diff"),
+		ActionFilter: b([]string{"f"}, "f", "filter by action"),
+		Findings:     b([]string{"!"}, "!", "risk findings"),
+		Apply:        b([]string{"a"}, "a", "apply"),
+		Replan:       b([]string{"p"}, "p", "plan again"),
+		Cancel:       b([]string{"ctrl+c"}, "ctrl+c", "cancel terraform"),
+		Yes:          b([]string{"y"}, "y", "yes"),
+		No:           b([]string{"n", "esc"}, "n", "no"),
 	}
 }
 

@@ -131,7 +131,7 @@ func firstSentence(s string) string {
 
 func (s *Screen) finish(f *huh.Form) *huh.Form {
 	f = f.WithTheme(s.theme()).WithShowHelp(true).WithShowErrors(true)
-	if s.width > 0 {
+	if s.width >= minWidth && s.height >= minHeight {
 		f = f.WithWidth(s.width).WithHeight(s.formHeight())
 	}
 	return f
@@ -305,8 +305,11 @@ func (s *Screen) SetSize(width, height int) {
 	s.resizeForm()
 }
 
+// The smallest terminal the form is drawn in; huh's fields break below it.
+const minWidth, minHeight = 30, 8
+
 func (s *Screen) resizeForm() {
-	if s.width > 0 {
+	if s.width >= minWidth && s.height >= minHeight {
 		s.form = s.form.WithWidth(s.width).WithHeight(s.formHeight())
 	}
 }
@@ -396,6 +399,9 @@ func (s *Screen) problemLines() []string {
 
 // View draws the problems of the last submit, if any, above the form.
 func (s *Screen) View() string {
+	if s.width < minWidth || s.height < minHeight {
+		return s.ctx.Styles.Warn.Render(fmt.Sprintf("The form needs a terminal of at least %dx%d.", minWidth, minHeight+2))
+	}
 	var b strings.Builder
 	for _, line := range s.problemLines() {
 		b.WriteString(s.ctx.Styles.Error.Render(line))

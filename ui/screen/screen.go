@@ -4,12 +4,14 @@
 package screen
 
 import (
+	"context"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/pipeline"
 	"github.com/envbench/envbench/ui/keys"
 	"github.com/envbench/envbench/ui/theme"
 )
@@ -37,8 +39,25 @@ type InputCapturer interface {
 // Worker is implemented by screens that run long work (Terraform). Busy
 // says what runs, or "" when nothing does; the root model asks before
 // quitting while something runs and passes ctrl+c to the screen to cancel.
+// Cancel interrupts the work; the screen stays busy until it has stopped.
 type Worker interface {
 	Busy() string
+	Cancel()
+}
+
+// Backer is implemented by screens with inner levels (an expanded diff, a
+// dialog): Back closes the innermost level and reports true, or reports
+// false to let the root model pop the screen.
+type Backer interface {
+	Back() bool
+}
+
+// Runner starts plan and apply runs. The TUI's runner is the pipeline; tests
+// give a fake. Both calls block until the run ends and report its events to
+// sink as they happen.
+type Runner interface {
+	Plan(ctx context.Context, c *envs.Catalog, env, runID string, sink func(pipeline.Event)) (*pipeline.PlanResult, error)
+	Apply(ctx context.Context, c *envs.Catalog, env string, plan *pipeline.PlanResult, confirm, runID string, sink func(pipeline.Event)) (*pipeline.ApplyResult, error)
 }
 
 // Context is what every screen shares: the catalog, the styles, the keys and
@@ -51,6 +70,8 @@ type Context struct {
 	Keys    keys.KeyMap
 	// Now is the clock; tests fix it.
 	Now func() time.Time
+	// Runner runs plans and applies.
+	Runner Runner
 }
 
 // PushMsg asks the root model to push a screen.

@@ -1,0 +1,180 @@
+package snapshots_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/tf"
+	"github.com/envbench/envbench/pipeline"
+	"github.com/envbench/envbench/ui"
+	"github.com/envbench/envbench/ui/plan"
+	"github.com/envbench/envbench/ui/theme"
+)
+
+// The plans the plan screen shows in its snapshots, as `terraform show
+// -json` would write them for the demo.
+const (
+	quietPlan = `{"format_version":"1.2","terraform_version":"1.5.7","resource_changes":[
+{"address":"terraform_data.vpc","mode":"managed","type":"terraform_data","name":"vpc","change":{"actions":["create"],"before":null,"after":{"input":{"cidr_block":"10.100.0.0/20"}},"after_unknown":{"id":true,"output":true}}},
+{"address":"terraform_data.subnet","mode":"managed","type":"terraform_data","name":"subnet","change":{"actions":["create"],"before":null,"after":{"input":{"cidr_block":"10.100.0.0/22"}},"after_unknown":{"id":true,"output":true,"input":{"vpc_id":true}}}},
+{"address":"terraform_data.database[0]","mode":"managed","type":"terraform_data","name":"database","change":{"actions":["create"],"before":null,"after":{"input":{"allocated_storage":20,"engine":"postgres","identifier":"dev-alice-db"}},"after_unknown":{"id":true,"output":true}}},
+{"address":"terraform_data.service","mode":"managed","type":"terraform_data","name":"service","change":{"actions":["create"],"before":null,"after":{"input":{"desired_count":1,"image":"ghcr.io/acme/orders:payments-migration"}},"after_unknown":{"id":true,"output":true}}}]}`
+
+	riskyPlan = `{"format_version":"1.2","terraform_version":"1.5.7","resource_changes":[
+{"address":"terraform_data.database","mode":"managed","type":"terraform_data","name":"database","change":{"actions":["delete","create"],
+ "before":{"id":"4b7b9d00","input":{"allocated_storage":100,"engine_version":"16.4","master_password":"hunter2","tags":{"envbench:env":"qa"}},"triggers_replace":["16"]},
+ "after":{"input":{"allocated_storage":1000,"engine_version":"17.1","master_password":"hunter3","tags":{"envbench:env":"qa"}},"triggers_replace":["17"]},
+ "after_unknown":{"id":true,"output":true},"before_sensitive":{},"after_sensitive":{},"replace_paths":[["triggers_replace"]]},"action_reason":"replace_because_cannot_update"},
+{"address":"terraform_data.db_record","mode":"managed","type":"terraform_data","name":"db_record","change":{"actions":["update"],
+ "before":{"id":"8688331a","input":{"name":"orders-db.qa.acme.internal","records":["4b7b9d00.eu-west-1.rds.amazonaws.com"],"ttl":60}},
+ "after":{"id":"8688331a","input":{"name":"orders-db.qa.acme.internal","records":[null],"ttl":60}},"after_unknown":{"input":{"records":[true]},"output":true}}},
+{"address":"terraform_data.orders_service","mode":"managed","type":"terraform_data","name":"orders_service","change":{"actions":["update"],
+ "before":{"id":"5937b027","input":{"desired_count":2,"image":"ghcr.io/acme/orders:1.42.0"}},"after":{"id":"5937b027","input":{"desired_count":2,"image":"ghcr.io/acme/orders:1.43.0"}},"after_unknown":{"output":true}}},
+{"address":"terraform_data.legacy_queue","mode":"managed","type":"terraform_data","name":"legacy_queue","change":{"actions":["delete"],"before":{"id":"9a1b","input":{"name":"orders-legacy"}},"after":null}},
+{"address":"terraform_data.vpc","mode":"managed","type":"terraform_data","name":"vpc","change":{"actions":["no-op"],"before":{"id":"1852ea72"},"after":{"id":"1852ea72"}}}]}`
+)
+
+// reviewedPlan decodes a plan and reviews it with the demo's rules for env.
+func reviewedPlan(t *testing.T, c *envs.Catalog, env, data string) *pipeline.PlanResult {
+	t.Helper()
+	p, err := envs.DecodePlan([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := c.Lookup(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings := envs.Review(p, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContext{Environment: env, Protected: e.Protected})
+	return &pipeline.PlanResult{RunID: "run", Env: env, Protected: e.Protected, PlanFile: "/plans/" + env + ".tfplan", Plan: p,
+		Findings: findings, HighRisk: envs.HighRisk(findings), HasChanges: p.Summary().Total() > 0, Terraform: "terraform 1.5.7"}
+}
+
+// idleRunner never runs: the snapshots play the runs' messages themselves.
+type idleRunner struct{}
+
+func (idleRunner) Plan(context.Context, *envs.Catalog, string, string, func(pipeline.Event)) (*pipeline.PlanResult, error) {
+	return nil, errors.New("not in snapshots")
+}
+
+func (idleRunner) Apply(context.Context, *envs.Catalog, string, *pipeline.PlanResult, string, string, func(pipeline.Event)) (*pipeline.ApplyResult, error) {
+	return nil, errors.New("not in snapshots")
+}
+
+// openPlan opens the plan screen of env without starting its run, and
+// returns the screen.
+func openPlan(t *testing.T, d *driver, env string) *plan.Screen {
+	t.Helper()
+	m := d.model.(*ui.Model)
+	m.Context().Runner = idleRunner{}
+	p := plan.New(m.Context(), env)
+	d.sendOnly(pushMsg("plan "+env, p))
+	return p
+}
+
+func step(s pipeline.Step, kind pipeline.EventKind, msg string) pipeline.Event {
+	return pipeline.Event{Kind: kind, Step: s, Message: msg}
+}
+
+func tfEvent(s pipeline.Step, e tf.Event) pipeline.Event {
+	return pipeline.Event{Kind: pipeline.Terraform, Step: s, TF: &e}
+}
+
+func planStarted() []pipeline.Event {
+	return []pipeline.Event{
+		step(pipeline.StepLock, pipeline.StepStarted, "locking"), step(pipeline.StepLock, pipeline.StepFinished, "locked"),
+		step(pipeline.StepRender, pipeline.StepStarted, "rendering"), step(pipeline.StepRender, pipeline.StepFinished, "6 file(s) written"),
+		step(pipeline.StepInit, pipeline.StepStarted, "terraform init (terraform 1.5.7)"), step(pipeline.StepInit, pipeline.StepFinished, "ready"),
+		step(pipeline.StepPlan, pipeline.StepStarted, "terraform plan"),
+	}
+}
+
+func TestPlanScreens(t *testing.T) {
+	cases := []struct {
+		name string
+		play func(t *testing.T, d *driver, c *envs.Catalog)
+	}{
+		{"plan_streaming", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "qa")
+			events := append(planStarted(),
+				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventRefreshComplete, Resource: "terraform_data.vpc"}),
+				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventPlannedChange, Action: "replace", Resource: "terraform_data.database"}),
+				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventPlannedChange, Action: "update", Resource: "terraform_data.db_record"}),
+				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventPlannedChange, Action: "delete", Resource: "terraform_data.legacy_queue"}))
+			d.sendOnly(plan.EventsMsg{RunID: p.RunID(), Events: events})
+		}},
+		{"plan_complete", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "dev-alice")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "dev-alice", quietPlan)})
+		}},
+		{"plan_risk_banner", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "qa")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "qa", riskyPlan)})
+		}},
+		{"plan_findings", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "qa")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "qa", riskyPlan)})
+			d.keysOnly("!")
+		}},
+		{"plan_expanded_diff", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "qa")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "qa", riskyPlan)})
+			d.keysOnly("j", "enter") // the database: second change, under the replace group
+		}},
+		{"plan_confirm_protected", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "production")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "production", quietPlan)})
+			d.keysOnly("a", "prod")
+		}},
+		{"apply_in_progress", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "dev-alice")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "dev-alice", quietPlan)})
+			d.keysOnly("a", "y")
+			d.sendOnly(plan.EventsMsg{RunID: p.RunID(), Events: []pipeline.Event{
+				step(pipeline.StepApply, pipeline.StepStarted, "terraform apply"),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyStart, Action: "create", Resource: "terraform_data.vpc"}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: "terraform_data.vpc", Elapsed: time.Second}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyStart, Action: "create", Resource: "terraform_data.subnet"}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: "terraform_data.subnet", Elapsed: 2 * time.Second}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyStart, Action: "create", Resource: "terraform_data.database[0]"}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyProgress, Action: "create", Resource: "terraform_data.database[0]", Elapsed: 40 * time.Second}),
+			}})
+		}},
+		{"apply_failed", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "dev-alice")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "dev-alice", quietPlan)})
+			d.keysOnly("a", "y")
+			d.sendOnly(plan.EventsMsg{RunID: p.RunID(), Events: []pipeline.Event{
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: "terraform_data.vpc", Elapsed: time.Second}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyErrored, Action: "create", Resource: "terraform_data.database[0]", Elapsed: 3 * time.Second}),
+			}})
+			err := &tf.Error{Op: "apply", Err: errors.New("exit status 1"), Diagnostics: []tf.Diagnostic{{
+				Severity: "error", Summary: "local-exec provisioner error", Address: "terraform_data.database[0]",
+				Filename: "main.tf", Line: 52, Column: 28, Snippet: `provisioner "local-exec" {`,
+				Detail: "Error running command 'sleep 1': exit status 1. Output: ",
+			}}}
+			d.sendOnly(plan.ApplyDoneMsg{RunID: p.RunID(), Err: err})
+		}},
+	}
+	for _, tc := range cases {
+		for _, size := range sizes {
+			name := goldenName(tc.name, size.w, size.h)
+			t.Run(name, func(t *testing.T) {
+				c := openCatalog(t, copyDemo(t))
+				d := newDriver(t, c, theme.DefaultPalette(), size.w, size.h)
+				tc.play(t, d, c)
+				if strings.Contains(d.view(0), "hunter") {
+					t.Fatal("a secret reached the screen")
+				}
+				d.golden(name)
+			})
+		}
+	}
+}
+
+// planScreenNames are TestPlanScreens' cases, for the unused-golden check.
+var planScreenNames = []string{"plan_streaming", "plan_complete", "plan_risk_banner", "plan_findings", "plan_expanded_diff", "plan_confirm_protected", "apply_in_progress", "apply_failed"}

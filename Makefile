@@ -57,6 +57,8 @@ snapshots:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./config/ -run '^$$' -fuzz FuzzLoadWorkspace -fuzztime $(FUZZTIME)
+	$(GO) test ./envs/ -run '^$$' -fuzz FuzzDecodePlan -fuzztime $(FUZZTIME)
+	$(GO) test ./envs/tf/ -run '^$$' -fuzz FuzzParseEvent -fuzztime $(FUZZTIME)
 	$(GO) test ./ui/ -run '^$$' -fuzz FuzzTUI -fuzztime $(FUZZTIME)
 
 clean:

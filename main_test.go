@@ -58,7 +58,7 @@ func envbench(t *testing.T, dir string, args ...string) result {
 
 // copyWorkspace copies an example workspace (without its local state) into
 // a temporary directory.
-func copyWorkspace(t *testing.T, example string) string {
+func copyWorkspace(t testing.TB, example string) string {
 	t.Helper()
 	src := filepath.Join("examples", example)
 	dst := t.TempDir()

@@ -140,11 +140,29 @@ func reviewSetup(o *options) (envs.RiskRules, envs.ReviewContext, error) {
 	return envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContext{Environment: e.Name, Protected: e.Protected}, nil
 }
 
+// maxPlanSize bounds a plan JSON file: a plan of 100,000 resources is well
+// under it, and /dev/zero does not exhaust memory.
+const maxPlanSize = 256 << 20
+
+// readInput reads a plan file, or stdin for "-", up to maxPlanSize.
 func readInput(name string) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(io.LimitReader(os.Stdin, 1<<30))
+	r := io.Reader(os.Stdin)
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
 	}
-	return os.ReadFile(name)
+	data, err := io.ReadAll(io.LimitReader(r, maxPlanSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(data) > maxPlanSize {
+		return nil, fmt.Errorf("%s is larger than %d MiB; is it a plan JSON file?", name, maxPlanSize>>20)
+	}
+	return data, nil
 }
 
 func applyCommand() command {

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// FuzzCommandLine runs the command line with arbitrary arguments against a
+// copy of the demo workspace. It must never panic, and must exit with one
+// of the documented codes. Commands that run Terraform (plan, apply) and
+// the TUI (no command) are left out.
+func FuzzCommandLine(f *testing.F) {
+	for _, seed := range []string{
+		"validate", "list\x00--json", "render\x00qa", "render", "render\x00qa\x00--workspace", "list\x00--workspace\x00",
+		"show-plan\x00--env\x00qa\x00/dev/null", "version\x00--help", "help\x00list", "list\x00--json=maybe", "list\x00--\x00x", "frob",
+	} {
+		f.Add(seed)
+	}
+	root := copyWorkspace(f, "demo")
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Split(line, "\x00")
+		if slices.ContainsFunc(args, func(a string) bool {
+			// plan and apply run Terraform; devices and stdin read without end.
+			return a == "plan" || a == "apply" || a == "-" || strings.HasPrefix(a, "/dev") || strings.HasPrefix(a, "/proc") || strings.HasPrefix(a, "/sys")
+		}) {
+			return
+		}
+		if args[0] == "" || strings.HasPrefix(args[0], "-") {
+			return // global flags only would open the TUI
+		}
+		code := run(context.Background(), append([]string{"--workspace", root}, args...), io.Discard, io.Discard)
+		if code < 0 || code > 3 {
+			t.Fatalf("exit code %d for %q", code, args)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -61,7 +62,7 @@ func Load(root string) (*Workspace, error) {
 // LoadFS is Load reading the workspace's files from fsys; root is recorded as
 // the workspace's directory on disk, where rendering writes.
 func LoadFS(fsys fs.FS, root string) (*Workspace, error) {
-	data, err := fs.ReadFile(fsys, SettingsFile)
+	data, err := readBounded(fsys, SettingsFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w in %s", ErrNoWorkspace, root)
@@ -146,9 +147,14 @@ func (ws *Workspace) loadArchetypes() error {
 		}
 		name := entry.Name()
 		dir := "archetypes/" + name
-		data, err := fs.ReadFile(ws.fsys, dir+"/"+ArchetypeFile)
-		if err != nil {
+		data, err := readBounded(ws.fsys, dir+"/"+ArchetypeFile)
+		if errors.Is(err, fs.ErrNotExist) {
 			ws.archetypeDiags[name] = Diagnostics{{File: dir, Message: "not an archetype: no " + ArchetypeFile + " (add one, or move the directory out of archetypes/)"}}
+			continue
+		}
+		if err != nil {
+			ws.Archetypes = append(ws.Archetypes, &Archetype{Name: name, Dir: dir, File: dir + "/" + ArchetypeFile})
+			ws.archetypeDiags[name] = Diagnostics{{File: dir + "/" + ArchetypeFile, Message: err.Error()}}
 			continue
 		}
 		a, diags := decodeArchetype(name, dir, data)
@@ -187,9 +193,10 @@ func (a *Archetype) loadFiles(fsys fs.FS) Diagnostics {
 		}
 		a.Files = append(a.Files, rel)
 		if strings.HasSuffix(rel, TemplateSuffix) {
-			text, err := fs.ReadFile(fsys, p)
+			text, err := readBounded(fsys, p)
 			if err != nil {
-				return err
+				diags = append(diags, Diagnostic{File: a.Dir + "/" + rel, Message: err.Error()})
+				return nil
 			}
 			a.parseTemplate(rel, string(text), &diags)
 		}
@@ -228,9 +235,9 @@ func (ws *Workspace) loadEnvironments() error {
 			continue
 		}
 		seen[name] = file
-		data, err := fs.ReadFile(ws.fsys, file)
+		data, err := readBounded(ws.fsys, file)
 		if err != nil {
-			e := &Environment{Name: name, File: file, Diags: Diagnostics{{File: file, Message: "read: " + err.Error()}}}
+			e := &Environment{Name: name, File: file, Diags: Diagnostics{{File: file, Message: err.Error()}}}
 			ws.Environments = append(ws.Environments, e)
 			continue
 		}
@@ -238,6 +245,35 @@ func (ws *Workspace) loadEnvironments() error {
 	}
 	slices.SortFunc(ws.Environments, func(a, b *Environment) int { return strings.Compare(a.Name, b.Name) })
 	return nil
+}
+
+// readBounded reads a configuration file: a regular file of at most
+// maxFileSize bytes, checked before reading, so a link to a device or a huge
+// file is an error, not an endless read.
+func readBounded(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("not a regular file (%s)", info.Mode().Type())
+	case info.Size() > maxFileSize:
+		return nil, fmt.Errorf("file is %d bytes; configuration files are limited to %d", info.Size(), maxFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("file is larger than %d bytes, the limit for configuration files", maxFileSize)
+	}
+	return data, nil
 }
 
 // checkEnvironment runs the checks that need the environment's archetype.

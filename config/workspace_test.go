@@ -350,3 +350,27 @@ func indent(s, prefix string) string {
 	}
 	return strings.Join(lines, "\n") + "\n"
 }
+
+func TestFilesThatAreNotRegularOrTooLarge(t *testing.T) {
+	root := writeFiles(t, baseFiles())
+	if err := os.Symlink("/dev/zero", filepath.Join(root, "envs", "zero.yaml")); err != nil {
+		t.Skip(err)
+	}
+	big := strings.Repeat("# padding\n", maxFileSize/10+1)
+	if err := os.WriteFile(filepath.Join(root, "envs", "big.yaml"), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := ws.Diagnostics().Error()
+	for _, want := range []string{"envs/zero.yaml: not a regular file", "envs/big.yaml: file is 1048580 bytes; configuration files are limited to 1048576"} {
+		if !strings.Contains(msgs, want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, msgs)
+		}
+	}
+	if qa, _ := ws.Environment("qa"); !qa.Valid() {
+		t.Error("the other environments stay valid")
+	}
+}

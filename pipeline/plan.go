@@ -180,7 +180,8 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 		return nil, err
 	}
 	res.PlanFile = planFile
-	if err := os.MkdirAll(filepath.Dir(planFile), 0o755); err != nil {
+	// Saved plans hold every planned value, secrets included: owner only.
+	if err := os.MkdirAll(filepath.Dir(planFile), 0o700); err != nil {
 		return nil, fmt.Errorf("plan file: %w", err)
 	}
 	if err := r.step(StepPlan, "terraform plan", func() (string, error) {

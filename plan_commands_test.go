@@ -175,3 +175,19 @@ func TestPlanAndApplyHeadless(t *testing.T) {
 		t.Errorf("plan of an unknown environment: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// TestShowPlanHidesMarkedValues: values a plan marks sensitive never reach
+// the text or the JSON, whatever shape the change takes.
+func TestShowPlanHidesMarkedValues(t *testing.T) {
+	plan := writePlan(t, `{"format_version":"1.2","terraform_version":"1.5.7","resource_changes":[
+{"address":"aws_lambda_function.f","mode":"managed","type":"aws_lambda_function","name":"f","change":{"actions":["update"],
+ "before":{"environment":{"variables":{"DB_URL":"postgres://u:HUNTER2@db/x"}},"config":{"v":"S3CR3T-VALUE"}},
+ "after":{"config":null},"after_unknown":{"environment":true},
+ "before_sensitive":{"environment":{"variables":{"DB_URL":true}},"config":{"v":true}},"after_sensitive":{}}}]}`)
+	for _, args := range [][]string{{"show-plan", plan}, {"show-plan", "--json", plan}} {
+		r := envbench(t, t.TempDir(), args...)
+		if r.code != 0 || strings.Contains(r.stdout, "HUNTER2") || strings.Contains(r.stdout, "S3CR3T") {
+			t.Errorf("envbench %v: exit %d\n%s", args, r.code, r.stdout)
+		}
+	}
+}

@@ -142,11 +142,14 @@ func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSe
 	if b == nil {
 		hasB = false
 	}
+	if a == nil {
+		hasA = false
+	}
 	if unknown == true {
 		d := AttrDiff{Path: formatPath(toPathSteps(path)), Unknown: true, After: Unknown, Kind: DiffAdded, ForcesReplacement: w.forces(path)}
 		if hasB {
-			d.Kind, d.Before = DiffChanged, w.render(b, secret || bSens == true)
-			d.Sensitive = secret || bSens == true
+			hidden := secret || anyTrue(bSens)
+			d.Kind, d.Before, d.Sensitive = DiffChanged, w.render(b, hidden), hidden
 		}
 		w.out = append(w.out, d)
 		return
@@ -181,7 +184,7 @@ func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSe
 		}
 		slices.Sort(keys)
 		if len(keys) == 0 {
-			w.leaf(path, b, a, hasB, hasA)
+			w.leaf(path, b, a, hasB, hasA, bSens, aSens)
 			return
 		}
 		for _, k := range keys {
@@ -200,7 +203,7 @@ func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSe
 	case bIsList && aIsList, bIsList && !hasA, aIsList && !hasB:
 		n := max(len(bl), len(al))
 		if n == 0 {
-			w.leaf(path, b, a, hasB, hasA)
+			w.leaf(path, b, a, hasB, hasA, bSens, aSens)
 			return
 		}
 		for i := 0; i < n; i++ {
@@ -216,39 +219,44 @@ func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSe
 		}
 		return
 	}
-	w.leaf(path, b, a, hasB, hasA)
+	w.leaf(path, b, a, hasB, hasA, bSens, aSens)
 }
 
-// leaf compares two values that are not walked into further.
-func (w *differ) leaf(path []any, b, a any, hasB, hasA bool) {
-	if a == nil {
-		hasA = false
-	}
+// leaf compares two values that are not walked into further. A value shown
+// whole is masked when anything inside it is marked sensitive.
+func (w *differ) leaf(path []any, b, a any, hasB, hasA bool, bSens, aSens any) {
 	d := AttrDiff{Path: formatPath(toPathSteps(path)), ForcesReplacement: w.forces(path)}
+	before := func() string { return w.render(b, anyTrue(bSens)) }
+	after := func() string { return w.render(a, anyTrue(aSens)) }
+	d.Sensitive = anyTrue(bSens) || anyTrue(aSens)
 	switch {
 	case !hasB && !hasA:
 		return
 	case !hasB:
-		d.Kind, d.After = DiffAdded, w.render(a, false)
+		d.Kind, d.After, d.Sensitive = DiffAdded, after(), anyTrue(aSens)
 	case !hasA:
-		d.Kind, d.Before = DiffRemoved, w.render(b, false)
+		d.Kind, d.Before, d.Sensitive = DiffRemoved, before(), anyTrue(bSens)
 	case reflect.DeepEqual(a, b):
 		w.unchanged++
 		if !w.opts.Unchanged {
 			return
 		}
-		d.Kind, d.Before, d.After = DiffUnchanged, w.render(b, false), w.render(a, false)
+		d.Kind, d.Before, d.After = DiffUnchanged, before(), after()
 	default:
-		d.Kind, d.Before, d.After = DiffChanged, w.render(b, false), w.render(a, false)
+		d.Kind, d.Before, d.After = DiffChanged, before(), after()
+		// Show a changed value whole only when neither side is marked.
+		if d.Sensitive {
+			d.Before, d.After = Masked, Masked
+		}
+	}
+	if d.Sensitive && d.Kind == DiffUnchanged {
+		d.Before, d.After = Masked, Masked
 	}
 	w.out = append(w.out, d)
 }
 
 // masked records a sensitive value: whether it changed, never what it is.
 func (w *differ) masked(path []any, b, a any, hasB, hasA bool) {
-	if a == nil {
-		hasA = false
-	}
 	d := AttrDiff{Path: formatPath(toPathSteps(path)), Sensitive: true, ForcesReplacement: w.forces(path)}
 	switch {
 	case !hasB && !hasA:

@@ -232,9 +232,11 @@ func TestFixturePlansConform(t *testing.T) {
 				ResourceChanges []struct {
 					Address string `json:"address"`
 					Change  struct {
-						Actions []string `json:"actions"`
-						Before  any      `json:"before"`
-						After   any      `json:"after"`
+						Actions         []string `json:"actions"`
+						Before          any      `json:"before"`
+						After           any      `json:"after"`
+						BeforeSensitive any      `json:"before_sensitive"`
+						AfterSensitive  any      `json:"after_sensitive"`
 					} `json:"change"`
 				} `json:"resource_changes"`
 			}
@@ -255,11 +257,13 @@ func TestFixturePlansConform(t *testing.T) {
 					t.Errorf("%s missing from the model", rc.Address)
 					continue
 				}
-				if want := groupAction(rc.Change.Actions, false, false); c.Action != want {
-					t.Errorf("%s: action %s, want %s", rc.Address, c.Action, want)
+				if want := fixtureActions[strings.Join(rc.Change.Actions, ",")]; c.Action != want {
+					t.Errorf("%s: action %s, want %s (%v)", rc.Address, c.Action, want, rc.Change.Actions)
 				}
 				secrets = append(secrets, secretValues(rc.Change.Before)...)
 				secrets = append(secrets, secretValues(rc.Change.After)...)
+				secrets = append(secrets, sensitiveStrings(rc.Change.Before, rc.Change.BeforeSensitive, false)...)
+				secrets = append(secrets, sensitiveStrings(rc.Change.After, rc.Change.AfterSensitive, false)...)
 			}
 			var shown strings.Builder
 			for _, c := range p.Changes {
@@ -280,6 +284,13 @@ func TestFixturePlansConform(t *testing.T) {
 			t.Logf("%d changes, %d secret values checked", len(p.Changes), len(secrets))
 		})
 	}
+}
+
+// fixtureActions is how Terraform's action lists read, written out apart
+// from the code under test.
+var fixtureActions = map[string]Action{
+	"create": ActionCreate, "update": ActionUpdate, "delete": ActionDelete, "no-op": ActionNoOp, "read": ActionRead,
+	"delete,create": ActionReplace, "create,delete": ActionReplace,
 }
 
 // secretValues collects the non-empty string values of attributes whose
@@ -316,5 +327,85 @@ func TestDiffListPairsReplacedElements(t *testing.T) {
 	}, "\n")
 	if got != want {
 		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// sensitiveStrings collects the strings a sensitivity mirror marks in a
+// value: what must never be shown.
+func sensitiveStrings(v, mirror any, marked bool) []string {
+	if mirror == true {
+		marked = true
+	}
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		m, _ := mirror.(map[string]any)
+		for k, item := range v {
+			var sub any
+			if m != nil {
+				sub = m[k]
+			}
+			out = append(out, sensitiveStrings(item, sub, marked)...)
+		}
+	case []any:
+		l, _ := mirror.([]any)
+		for i, item := range v {
+			var sub any
+			if i < len(l) {
+				sub = l[i]
+			}
+			out = append(out, sensitiveStrings(item, sub, marked)...)
+		}
+	case string:
+		if marked && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// TestDiffNeverShowsMarkedValues: values under a sensitivity mark stay
+// hidden however the change is shaped.
+func TestDiffNeverShowsMarkedValues(t *testing.T) {
+	cases := map[string]string{
+		"unknown after, nested sensitive before": `{"address":"aws_lambda_function.f","type":"aws_lambda_function","mode":"managed","change":{"actions":["update"],
+			"before":{"environment":{"variables":{"DB_URL":"postgres://u:HUNTER2@db/x"}}},"after":{},"after_unknown":{"environment":true},
+			"before_sensitive":{"environment":{"variables":{"DB_URL":true}}},"after_sensitive":{}}}`,
+		"object removed to null": `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],
+			"before":{"config":{"value":"S3CR3T-VALUE"}},"after":{"config":null},"before_sensitive":{"config":{"value":true}},"after_sensitive":{}}}`,
+		"list removed to null": `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],
+			"before":{"list":["PUBLIC","TOPSECRET1"]},"after":{"list":null},"before_sensitive":{"list":[false,true]},"after_sensitive":{}}}`,
+		"object added from null": `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],
+			"before":{"config":null},"after":{"config":{"value":"NEW-SECRET"}},"before_sensitive":{},"after_sensitive":{"config":{"value":true}}}}`,
+		"type changes from object to string": `{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],
+			"before":{"x":{"k":"OLD-SECRET"}},"after":{"x":"plain"},"before_sensitive":{"x":{"k":true}},"after_sensitive":{}}}`,
+	}
+	for name, change := range cases {
+		t.Run(name, func(t *testing.T) {
+			var raw struct {
+				Change struct{ Before, After, BeforeSensitive, AfterSensitive any } `json:"change"`
+			}
+			if err := json.Unmarshal([]byte(strings.NewReplacer("before_sensitive", "BeforeSensitive", "after_sensitive", "AfterSensitive").Replace(change)), &raw); err != nil {
+				t.Fatal(err)
+			}
+			secrets := append(sensitiveStrings(raw.Change.Before, raw.Change.BeforeSensitive, false), sensitiveStrings(raw.Change.After, raw.Change.AfterSensitive, false)...)
+			if len(secrets) == 0 {
+				t.Fatal("the case marks nothing")
+			}
+			p, err := DecodePlan(planJSON("1.2", change))
+			if err != nil {
+				t.Fatal(err)
+			}
+			diffs, _, err := p.Changes[0].Diff(DiffOptions{Unchanged: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			report, _ := json.Marshal(diffs)
+			for _, s := range secrets {
+				if strings.Contains(string(report), s) {
+					t.Errorf("%q is shown: %s", s, report)
+				}
+			}
+		})
 	}
 }

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-
-	tea "charm.land/bubbletea/v2"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -170,7 +167,7 @@ func runTUI(ctx context.Context, o *options) int {
 	if os.Getenv("NO_COLOR") != "" {
 		palette = theme.PlainPalette()
 	}
-	if err := ui.Run(ctx, ui.Options{Catalog: c, Palette: palette}); err != nil && !errors.Is(err, tea.ErrInterrupted) {
+	if err := ui.Run(ctx, ui.Options{Catalog: c, Palette: palette}, o.stderr); err != nil {
 		fmt.Fprintf(o.stderr, "envbench: %v\n", err)
 		return exitError
 	}

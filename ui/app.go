@@ -7,7 +7,11 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -35,6 +39,8 @@ type Options struct {
 	Now func() time.Time
 	// Runner runs plans and applies; nil means the pipeline.
 	Runner screen.Runner
+	// Context is what runs derive from; nil means context.Background.
+	Context context.Context
 }
 
 // PipelineRunner runs plans and applies with the pipeline package: the real
@@ -89,15 +95,32 @@ func New(opts Options) *Model {
 		Keys:    keys.DefaultKeyMap(),
 		Now:     opts.Now,
 		Runner:  opts.Runner,
+		Base:    opts.Context,
+		Runs:    &sync.WaitGroup{},
 	}
 	m := &Model{ctx: ctx, palette: opts.Palette}
 	m.stack = []entry{{title: "environments", screen: environments.New(ctx)}}
 	return m
 }
 
-// Run runs the TUI until the user quits or ctx is cancelled.
-func Run(ctx context.Context, opts Options) error {
-	_, err := tea.NewProgram(New(opts), tea.WithContext(ctx)).Run()
+// Run runs the TUI until the user quits or ctx is cancelled (a signal).
+// Either way it returns only once every Terraform run has stopped: runs are
+// interrupted and awaited, so Terraform is never killed mid-run and leaves
+// no state lock behind. It writes to waitNote while it waits.
+func Run(ctx context.Context, opts Options, waitNote io.Writer) error {
+	base, cancel := context.WithCancel(ctx)
+	defer cancel()
+	opts.Context = base
+	m := New(opts)
+	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	cancel()
+	if m.busy() != "" || ctx.Err() != nil {
+		fmt.Fprintln(waitNote, "envbench: waiting for Terraform to exit cleanly…")
+	}
+	m.ctx.Runs.Wait()
+	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+		return nil
+	}
 	return err
 }
 

@@ -103,6 +103,7 @@ type Screen struct {
 
 	confirm    textinput.Model
 	confirmErr string
+	hint       string // shown in the status line until the next key
 	applying   map[string]*applyStatus
 	applied    *pipeline.ApplyResult
 	applyStart time.Time
@@ -143,12 +144,13 @@ func (s *Screen) startPlan() tea.Cmd {
 	s.reset()
 	s.runID = pipeline.NewRunID(s.ctx.Now())
 	s.phase, s.step, s.started = phasePlanning, "starting", s.ctx.Now()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel, done := s.ctx.StartRun()
 	s.cancel = cancel
 	st := newStream(s.runID)
 	s.stream = st
 	runner, catalog, env, id := s.ctx.Runner, s.ctx.Catalog, s.env, s.runID
 	run := func() tea.Msg {
+		defer done()
 		defer cancel()
 		res, err := runner.Plan(ctx, catalog, env, id, st.push)
 		st.finish(PlanDoneMsg{RunID: id, Result: res, Err: err})
@@ -196,8 +198,13 @@ func (s *Screen) CapturingInput() bool {
 }
 
 // Back closes the innermost level: a text view, a confirmation, a filter.
+// While Terraform runs the screen stays: leaving it would leave the run
+// unwatched, and quitting would then kill Terraform mid-run.
 func (s *Screen) Back() bool {
 	switch {
+	case s.Busy() != "":
+		s.hint = "Terraform is running: ctrl+c interrupts it; esc goes back once it has stopped"
+		return true
 	case s.phase == phaseConfirm:
 		s.phase = phaseReviewed
 		return true
@@ -468,6 +475,7 @@ func (s *Screen) scroll(delta int) {
 // key handles a key press.
 func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.ctx.Keys
+	s.hint = ""
 	if key.Matches(msg, k.Cancel) {
 		s.Cancel()
 		return nil
@@ -664,12 +672,13 @@ func (s *Screen) startApply(confirm string) tea.Cmd {
 	s.runID = pipeline.NewRunID(s.ctx.Now())
 	s.phase, s.step, s.applyStart, s.cancelling = phaseApplying, "starting apply", s.ctx.Now(), false
 	s.applying = map[string]*applyStatus{}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel, done := s.ctx.StartRun()
 	s.cancel = cancel
 	st := newStream(s.runID)
 	s.stream = st
 	runner, catalog, env, id, plan := s.ctx.Runner, s.ctx.Catalog, s.env, s.runID, s.result
 	run := func() tea.Msg {
+		defer done()
 		defer cancel()
 		res, err := runner.Apply(ctx, catalog, env, plan, confirm, id, st.push)
 		st.finish(ApplyDoneMsg{RunID: id, Result: res, Err: err})

@@ -365,6 +365,8 @@ func diffLine(st *theme.Styles, d envs.AttrDiff) string {
 func (s *Screen) statusLine() string {
 	st := &s.ctx.Styles
 	switch {
+	case s.hint != "":
+		return st.Warn.Render(s.hint)
 	case s.filter.Editing():
 		return s.filter.View()
 	case s.phase == phaseConfirm && s.needsTypedName():

@@ -5,6 +5,7 @@ package screen
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -72,6 +73,27 @@ type Context struct {
 	Now func() time.Time
 	// Runner runs plans and applies.
 	Runner Runner
+	// Base is the context runs derive from: cancelled when the program
+	// ends, so runs are interrupted, never left behind.
+	Base context.Context
+	// Runs counts the runs under way; the program waits for them before it
+	// exits, so Terraform is never killed mid-run.
+	Runs *sync.WaitGroup
+}
+
+// StartRun registers a run and returns its context and cancel function;
+// call done when the run has ended.
+func (c *Context) StartRun() (ctx context.Context, cancel context.CancelFunc, done func()) {
+	base := c.Base
+	if base == nil {
+		base = context.Background()
+	}
+	ctx, cancel = context.WithCancel(base)
+	if c.Runs == nil {
+		return ctx, cancel, func() {}
+	}
+	c.Runs.Add(1)
+	return ctx, cancel, c.Runs.Done
 }
 
 // PushMsg asks the root model to push a screen.

@@ -2,6 +2,8 @@ package envs
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,6 +89,32 @@ func Render(ws *config.Workspace, env *config.Environment) (RenderResult, error)
 		return res, fmt.Errorf("render %s: %w", env.Name, err)
 	}
 	return res, nil
+}
+
+// Fingerprint is a digest of everything rendering would write for the
+// environment now: its files, templates, inputs and context. A saved plan
+// records it, and apply refuses the plan once the configuration it was
+// made from has changed.
+func Fingerprint(ws *config.Workspace, env *config.Environment) (string, error) {
+	a, ok := ws.Archetype(env.Archetype)
+	if !ok {
+		return "", fmt.Errorf("unknown archetype %q", env.Archetype)
+	}
+	files, err := renderFiles(ws.Root, a, env)
+	if err != nil {
+		return "", err
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	h := sha256.New()
+	for _, name := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(files[name]))
+		h.Write(files[name])
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // renderFiles computes every file of the work directory in memory.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,12 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 
 	var t ticket
 	var run *tf.Runner
+	var private string // the verified copy that is shown and applied
+	defer func() {
+		if private != "" {
+			os.Remove(private)
+		}
+	}()
 	if err := r.step(StepVerify, "checking the plan is the reviewed one", func() (string, error) {
 		if t, err = readTicket(planFile); err != nil {
 			return "", err
@@ -53,21 +60,36 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 		if t.Env != name {
 			return "", fmt.Errorf("%w: %s was planned for %s, not %s", ErrWrongPlan, planFile, t.Env, name)
 		}
-		digest, err := fileDigest(planFile)
+		if latest, err := os.ReadFile(latestPath(c.Root, name)); err != nil || strings.TrimSpace(string(latest)) != t.RunID {
+			return "", fmt.Errorf("%w: %s is not %s's newest plan; a later plan superseded it (plan again, or apply the newest)", ErrWrongPlan, planFile, name)
+		}
+		if t.WorkDir != envs.WorkDir(c.Root, name) {
+			return "", fmt.Errorf("%w: %s was made in %s, not in this workspace", ErrWrongPlan, planFile, t.WorkDir)
+		}
+		config, err := envs.Fingerprint(c.Workspace, e.Environment)
+		if err != nil {
+			return "", err
+		}
+		if config != t.Config {
+			return "", fmt.Errorf("%w: %s's configuration (its file, archetype or inputs) changed since %s was planned; plan again", ErrWrongPlan, name, filepath.Base(planFile))
+		}
+		// Show and apply a private copy, so the file cannot change between
+		// this check and Terraform reading it.
+		if private, err = privateCopy(planFile); err != nil {
+			return "", err
+		}
+		digest, err := fileDigest(private)
 		if err != nil {
 			return "", fmt.Errorf("read plan file: %w", err)
 		}
 		if digest != t.Digest {
 			return "", fmt.Errorf("%w: %s changed since it was reviewed; plan again", ErrWrongPlan, planFile)
 		}
-		if t.WorkDir != envs.WorkDir(c.Root, name) {
-			return "", fmt.Errorf("%w: %s was made in %s, not in this workspace", ErrWrongPlan, planFile, t.WorkDir)
-		}
 		if run, err = newTerraform(ctx, c, t.WorkDir, opts); err != nil {
 			return "", err
 		}
 		// Review again what is in the file now, with today's rules.
-		data, err := run.Show(ctx, planFile)
+		data, err := run.Show(ctx, private)
 		if err != nil {
 			return "", err
 		}
@@ -88,7 +110,7 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 	start := time.Now()
 	sinkTF := r.terraformSink()
 	if err := r.step(StepApply, "terraform apply "+filepath.Base(planFile), func() (string, error) {
-		err := run.Apply(ctx, planFile, func(ev tf.Event) {
+		err := run.Apply(ctx, private, func(ev tf.Event) {
 			if ev.Summary != nil {
 				res.Summary = ev.Summary
 			}
@@ -102,9 +124,35 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 	}); err != nil {
 		return res, err
 	}
-	// A saved plan applies once; the ticket goes so it is not offered again.
+	// A saved plan applies once: it goes, with its ticket and the pointer to
+	// it. It also held every planned value.
 	_ = os.Remove(ticketPath(planFile))
+	_ = os.Remove(planFile)
+	_ = os.Remove(latestPath(c.Root, name))
 	return res, nil
+}
+
+// privateCopy copies a plan file to an owner-only file beside it.
+func privateCopy(planFile string) (string, error) {
+	src, err := os.Open(planFile)
+	if err != nil {
+		return "", fmt.Errorf("read plan file: %w", err)
+	}
+	defer src.Close()
+	dst, err := os.CreateTemp(filepath.Dir(planFile), ".applying-*.tfplan")
+	if err != nil {
+		return "", fmt.Errorf("copy plan file: %w", err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		os.Remove(dst.Name())
+		return "", fmt.Errorf("copy plan file: %w", err)
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(dst.Name())
+		return "", err
+	}
+	return dst.Name(), nil
 }
 
 // confirmationReasons says why applying needs the environment's name typed;
@@ -131,7 +179,9 @@ func readTicket(planFile string) (ticket, error) {
 	data, err := os.ReadFile(ticketPath(planFile))
 	if err != nil {
 		if os.IsNotExist(err) {
-			if _, statErr := os.Stat(planFile); statErr != nil {
+			if _, statErr := os.Stat(planFile); os.IsNotExist(statErr) {
+				return t, fmt.Errorf("%w: %s does not exist: it was applied already, or a later plan superseded it; plan again", ErrWrongPlan, planFile)
+			} else if statErr != nil {
 				return t, fmt.Errorf("plan file %s: %w", planFile, statErr)
 			}
 			return t, fmt.Errorf("%w: %s was not made by envbench plan, or was already applied (no %s)", ErrWrongPlan, planFile, filepath.Base(ticketPath(planFile)))

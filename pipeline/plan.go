@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +60,7 @@ type ticket struct {
 	RunID     string    `json:"run_id"`
 	Env       string    `json:"env"`
 	Digest    string    `json:"sha256"`
+	Config    string    `json:"config_sha256"` // envs.Fingerprint when planned
 	WorkDir   string    `json:"work_dir"`
 	Created   time.Time `json:"created"`
 	HighRisk  bool      `json:"high_risk"`
@@ -67,6 +69,12 @@ type ticket struct {
 }
 
 func ticketPath(planFile string) string { return planFile + ".envbench.json" }
+
+// latestPath records the run id of an environment's newest reviewed plan:
+// only that plan may be applied.
+func latestPath(root, env string) string {
+	return filepath.Join(root, ".envbench", "plans", env, "latest")
+}
 
 // DefaultPlanFile is where a run's plan is saved unless told otherwise.
 func DefaultPlanFile(root, env, runID string) string {
@@ -154,10 +162,14 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	}
 	defer lock.Release()
 
-	var dir string
+	var dir, config string
 	if err := r.step(StepRender, "rendering "+name, func() (string, error) {
 		res, err := envs.Render(c.Workspace, e.Environment)
+		if err != nil {
+			return "", err
+		}
 		dir = res.Dir
+		config, err = envs.Fingerprint(c.Workspace, e.Environment)
 		return fmt.Sprintf("%d file(s) written, %d unchanged", len(res.Written), len(res.Unchanged)), err
 	}); err != nil {
 		return nil, err
@@ -180,9 +192,8 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 		return nil, err
 	}
 	res.PlanFile = planFile
-	// Saved plans hold every planned value, secrets included: owner only.
-	if err := os.MkdirAll(filepath.Dir(planFile), 0o700); err != nil {
-		return nil, fmt.Errorf("plan file: %w", err)
+	if err := preparePlanDirs(c.Root, name, planFile); err != nil {
+		return nil, err
 	}
 	if err := r.step(StepPlan, "terraform plan", func() (string, error) {
 		res.HasChanges, err = run.Plan(ctx, planFile, r.terraformSink())
@@ -206,15 +217,20 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	if err := r.step(StepReview, "reviewing risks", func() (string, error) {
 		res.Findings = envs.Review(res.Plan, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContext{Environment: name, Protected: e.Protected})
 		res.HighRisk = envs.HighRisk(res.Findings)
-		t := ticket{RunID: r.id, Env: name, Digest: res.Digest, WorkDir: dir, Created: r.opts.now().UTC(),
+		t := ticket{RunID: r.id, Env: name, Digest: res.Digest, Config: config, WorkDir: dir, Created: r.opts.now().UTC(),
 			HighRisk: res.HighRisk, Protected: e.Protected, Summary: res.Plan.Summary().String()}
 		data, err := json.MarshalIndent(t, "", "  ")
 		if err != nil {
 			return "", err
 		}
-		if err := envs.WriteFileAtomic(ticketPath(planFile), append(data, '\n'), 0o644); err != nil {
+		if err := envs.WriteFileAtomic(ticketPath(planFile), append(data, '\n'), 0o600); err != nil {
 			return "", err
 		}
+		// This plan supersedes every earlier plan of the environment.
+		if err := envs.WriteFileAtomic(latestPath(c.Root, name), []byte(r.id+"\n"), 0o600); err != nil {
+			return "", err
+		}
+		pruneOldPlans(c.Root, name, planFile)
 		return fmt.Sprintf("%d finding(s)", len(res.Findings)), nil
 	}); err != nil {
 		return nil, err
@@ -222,11 +238,53 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	return res, nil
 }
 
+// preparePlanDirs makes the directories saved plans go to. Saved plans hold
+// every planned value, secrets included: the environment's plan directory is
+// for its owner only, however it was made before.
+func preparePlanDirs(root, env, planFile string) error {
+	own := filepath.Dir(DefaultPlanFile(root, env, "x"))
+	for _, dir := range []string{own, filepath.Dir(planFile)} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("plan directory: %w", err)
+		}
+	}
+	if err := os.Chmod(own, 0o700); err != nil {
+		return fmt.Errorf("plan directory: %w", err)
+	}
+	return nil
+}
+
+// pruneOldPlans removes the environment's earlier saved plans from its plan
+// directory: superseded, they can no longer be applied, and they hold
+// planned values.
+func pruneOldPlans(root, env, keep string) {
+	dir := filepath.Dir(DefaultPlanFile(root, env, "x"))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if p == keep || p == ticketPath(keep) || e.Name() == "latest" || e.IsDir() {
+			continue
+		}
+		if strings.HasSuffix(e.Name(), ".tfplan") || strings.HasSuffix(e.Name(), ".tfplan.envbench.json") {
+			_ = os.Remove(p)
+		}
+	}
+}
+
 func newTerraform(ctx context.Context, c *envs.Catalog, dir string, opts Options) (*tf.Runner, error) {
 	bin := opts.Binary
 	if bin == "" {
+		configured := c.Settings.TerraformBinary
+		// A path in envbench.yaml is relative to the workspace, not to
+		// wherever envbench runs from.
+		if strings.ContainsRune(configured, filepath.Separator) && !filepath.IsAbs(configured) {
+			configured = filepath.Join(c.Root, configured)
+		}
 		var err error
-		if bin, err = tf.Find(c.Settings.TerraformBinary); err != nil {
+		if bin, err = tf.Find(configured); err != nil {
 			return nil, err
 		}
 	}

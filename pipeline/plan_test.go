@@ -200,3 +200,59 @@ func TestPlanRefusesWhileLockedAndInvalid(t *testing.T) {
 		t.Errorf("plan of an unknown environment: %v", err)
 	}
 }
+
+// TestApplyRefusesASupersededOrStalePlan: only the environment's newest
+// plan applies, and only while its configuration is what was planned.
+func TestApplyRefusesASupersededOrStalePlan(t *testing.T) {
+	terraform(t)
+	root := demo(t)
+	ctx := context.Background()
+	first, err := Plan(ctx, open(t, root), "dev-alice", "", Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Plan(ctx, open(t, root), "dev-alice", "", Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(first.PlanFile); !os.IsNotExist(err) {
+		t.Error("a superseded plan must be pruned from the plan directory")
+	}
+	kept := filepath.Join(t.TempDir(), "kept.tfplan")
+	third, err := Plan(ctx, open(t, root), "dev-alice", kept, Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, open(t, root), "dev-alice", second.PlanFile, "", Options{}, nil); err == nil {
+		t.Error("a superseded plan must not apply")
+	}
+	// Edit the environment after planning: the plan no longer matches it.
+	file := filepath.Join(root, "envs", "dev-alice.yaml")
+	data, _ := os.ReadFile(file)
+	os.WriteFile(file, []byte(strings.Replace(string(data), "vpc_cidr: 10.100.0.0/20", "vpc_cidr: 10.100.0.0/21", 1)), 0o644)
+	_, err = Apply(ctx, open(t, root), "dev-alice", third.PlanFile, "", Options{}, nil)
+	if !errors.Is(err, ErrWrongPlan) || !strings.Contains(err.Error(), "configuration (its file, archetype or inputs) changed") {
+		t.Errorf("apply after the configuration changed: %v", err)
+	}
+	os.WriteFile(file, data, 0o644)
+	if _, err := Apply(ctx, open(t, root), "dev-alice", third.PlanFile, "", Options{}, nil); err != nil {
+		t.Fatalf("the newest plan of an unchanged configuration applies: %v", err)
+	}
+	if _, err := os.Stat(third.PlanFile); !os.IsNotExist(err) {
+		t.Error("an applied plan file must be removed: it holds every planned value")
+	}
+	info, err := os.Stat(filepath.Dir(second.PlanFile))
+	if err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("the plan directory must be owner-only: %v %v", info.Mode(), err)
+	}
+}
+
+func TestRelativeTerraformBinaryIsTheWorkspaces(t *testing.T) {
+	root := demo(t)
+	settings, _ := os.ReadFile(filepath.Join(root, "envbench.yaml"))
+	os.WriteFile(filepath.Join(root, "envbench.yaml"), append(settings, []byte("terraform:\n  binary: ./tools/terraform\n")...), 0o644)
+	_, err := Plan(context.Background(), open(t, root), "qa", "", Options{}, nil)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(root, "tools", "terraform")) {
+		t.Errorf("a relative terraform.binary must resolve in the workspace: %v", err)
+	}
+}

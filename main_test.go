@@ -109,7 +109,8 @@ func TestValidateBrokenCopies(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex, func(t *testing.T) {
 			root := copyWorkspace(t, ex)
-			write(t, root, "envs/qa.yaml", "archetype: service-platform\naccount: \"222222222222\"\nregoin: eu-west-1\ninputs:\n  vpc_cidr: 10.20.0.0/16\n  private_zone: qa.acme.internal\n")
+			write(t, root, "envs/qa.yaml", "archetype: service-platform\naccount: \"222222222222\"\nregoin: eu-west-1\ninputs:\n  vpc_cidr: 10.10.0.0/16\n  private_zone: qa.acme.internal\n")
+			write(t, root, "envs/qa2.yaml", "archetype: service-platform\naccount: \"222222222222\"\ninputs:\n  vpc_cidr: 10.20.0.0/16\n  private_zone: qa2.acme.internal\n")
 			write(t, root, "envs/scratch.yaml", "archetype: nope\naccount: 42\n")
 			r := envbench(t, root, "validate")
 			if r.code != 1 {
@@ -117,7 +118,7 @@ func TestValidateBrokenCopies(t *testing.T) {
 			}
 			for _, want := range []string{
 				"envs/qa.yaml:3:1: regoin: unknown field; allowed:",
-				"envs/qa.yaml:5:13: inputs.vpc_cidr: 10.20.0.0/16 overlaps 10.20.0.0/16 of environment load-test",
+				"envs/qa2.yaml:4:13: inputs.vpc_cidr: 10.20.0.0/16 overlaps 10.20.0.0/16 of environment load-test",
 				"envs/load-test.yaml:",
 				"envs/scratch.yaml:1:12: archetype: unknown archetype \"nope\"",
 				"envs/scratch.yaml:2:10: account: \"42\" is not an AWS account id",

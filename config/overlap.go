@@ -25,7 +25,9 @@ func overlaps(envs []*Environment, archetypes map[string]*Archetype) map[*Enviro
 	byAccount := map[string][]cidrUse{}
 	for _, e := range envs {
 		a, ok := archetypes[e.Archetype]
-		if !ok || e.Account == "" || e.root == nil {
+		// An environment with problems of its own cannot be deployed until
+		// they are fixed: it must not make valid environments invalid.
+		if !ok || e.Account == "" || e.root == nil || !e.Valid() {
 			continue
 		}
 		byAccount[e.Account] = append(byAccount[e.Account], e.cidrs(a)...)

@@ -231,7 +231,13 @@ func (ws *Workspace) loadEnvironments() error {
 		name := strings.TrimSuffix(entry.Name(), ext)
 		file := "envs/" + entry.Name()
 		if other, dup := seen[name]; dup {
-			ws.otherDiags = append(ws.otherDiags, Diagnostic{File: file, Message: fmt.Sprintf("environment %s is also defined by %s; keep one file", name, other)})
+			// Both files are wrong until one goes: the environment is invalid.
+			ws.otherDiags = append(ws.otherDiags, Diagnostic{File: file, Line: 1, Col: 1, Message: fmt.Sprintf("environment %s is also defined by %s; keep one file", name, other)})
+			for _, e := range ws.Environments {
+				if e.Name == name {
+					e.Diags = append(e.Diags, Diagnostic{File: other, Line: 1, Col: 1, Message: fmt.Sprintf("environment %s is also defined by %s; keep one file", name, file)})
+				}
+			}
 			continue
 		}
 		seen[name] = file

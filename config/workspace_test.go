@@ -207,7 +207,8 @@ func TestValidationRules(t *testing.T) {
 		{"env map with nested value", env(qaHead + "inputs:\n  vpc_cidr: 10.1.0.0/16\n  tags: {a: {b: c}}\n"), "envs/qa.yaml", 5, 13, "inputs.tags.a", "want a string value"},
 		{"env string given a list", env(qaHead + "inputs:\n  vpc_cidr: [10.1.0.0/16]\n"), "envs/qa.yaml", 4, 13, "inputs.vpc_cidr", "want a CIDR range such as 10.0.0.0/16, got a list"},
 		{"env invalid name", map[string]string{"envs/QA_1.yaml": qaHead + "inputs: {vpc_cidr: 10.9.0.0/16}\n"}, "envs/QA_1.yaml", 0, 0, "", `environment name "QA_1" must be`},
-		{"env defined twice", map[string]string{"envs/qa.yml": qaHead + "inputs: {vpc_cidr: 10.9.0.0/16}\n"}, "envs/qa.yml", 0, 0, "", "environment qa is also defined by envs/qa.yaml"},
+		{"env defined twice", map[string]string{"envs/qa.yml": qaHead + "inputs: {vpc_cidr: 10.9.0.0/16}\n"}, "envs/qa.yml", 1, 1, "", "environment qa is also defined by envs/qa.yaml"},
+		{"env defined twice marks the environment", map[string]string{"envs/qa.yml": qaHead + "inputs: {vpc_cidr: 10.9.0.0/16}\n"}, "envs/qa.yaml", 1, 1, "", "environment qa is also defined by envs/qa.yml"},
 		{"env template missing key", map[string]string{"archetypes/web/backend.tf.tmpl": "x\n{{ .Inputs.nope }}\n"}, "archetypes/web/backend.tf.tmpl", 2, 10, "", `rendering for environment prod: map has no entry for key "nope"`},
 		{"env template missing top-level key", map[string]string{"archetypes/web/backend.tf.tmpl": "{{ .Acount }}\n"}, "archetypes/web/backend.tf.tmpl", 1, 3, "", `map has no entry for key "Acount"`},
 
@@ -256,6 +257,19 @@ func TestNoFalsePositives(t *testing.T) {
 				t.Errorf("unexpected problems:\n%v", diags)
 			}
 		})
+	}
+}
+
+// TestBrokenEnvironmentDoesNotBlockOthers: a file with problems of its own
+// takes no part in the overlap check, so it cannot make a deployed
+// environment unplannable.
+func TestBrokenEnvironmentDoesNotBlockOthers(t *testing.T) {
+	ws := load(t, map[string]string{"envs/draft.yaml": "archetype: web\naccount: \"222222222222\"\nownr: me\ninputs: {vpc_cidr: 10.1.0.0/16}\n"})
+	if qa, _ := ws.Environment("qa"); !qa.Valid() {
+		t.Errorf("qa must stay valid beside a broken file with its range: %v", qa.Diags)
+	}
+	if d, _ := ws.Environment("draft"); d.Valid() {
+		t.Error("the broken file keeps its own problem")
 	}
 }
 

@@ -83,11 +83,37 @@ func Acquire(root, env, runID, operation string, now time.Time) (*Lock, error) {
 			return nil, &LockedError{Env: env, Holder: other, Path: path}
 		}
 		// The holder died on this host: the lock is stale.
-		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("lock %s: remove stale lock: %w", env, err)
+		if err := removeStale(path, other, now); err != nil {
+			return nil, fmt.Errorf("lock %s: %w", env, err)
 		}
 	}
 	return nil, fmt.Errorf("lock %s: another run took it at the same moment", env)
+}
+
+// removeStale removes a dead holder's lock. Two runs may find the same lock
+// stale: a guard file, created exclusively, lets one of them remove it, and
+// that one removes it only if it is still the stale holder's, never a lock
+// another run has just taken.
+func removeStale(path string, stale Holder, now time.Time) error {
+	guard := path + ".takeover"
+	if err := envs.CreateFileExclusive(guard, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
+		if info, statErr := os.Stat(guard); statErr == nil && now.Sub(info.ModTime()) > time.Minute {
+			os.Remove(guard) // left by a run that died while taking over
+		}
+		return fmt.Errorf("another run is taking over a stale lock; try again")
+	}
+	defer os.Remove(guard)
+	current, err := readHolder(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil || current != stale {
+		return fmt.Errorf("the lock changed hands while it was checked; try again")
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove stale lock: %w", err)
+	}
+	return nil
 }
 
 // Release gives the lock back, if it is still this run's.

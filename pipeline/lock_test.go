@@ -67,3 +67,25 @@ func TestStaleLockIsTakenOver(t *testing.T) {
 		t.Errorf("a lock from another host is never taken over: %v", err)
 	}
 }
+
+func TestStaleTakeoverIsGuarded(t *testing.T) {
+	root := t.TempDir()
+	path := LockPath(root, "qa")
+	os.MkdirAll(strings.TrimSuffix(path, "/qa.json"), 0o755)
+	stale := `{"user":"bob","host":"` + hostname() + `","pid":2147483646,"run_id":"old","operation":"apply","since":"2026-11-20T10:00:00Z"}`
+	os.WriteFile(path, []byte(stale), 0o644)
+	// Another run is taking the stale lock over right now.
+	os.WriteFile(path+".takeover", []byte("1\n"), 0o644)
+	if _, err := Acquire(root, "qa", "new", "plan", time.Now()); err == nil || !strings.Contains(err.Error(), "taking over a stale lock") {
+		t.Fatalf("a takeover in progress must stop a second one: %v", err)
+	}
+	// A guard left by a run that died is itself taken over after a minute.
+	if _, err := Acquire(root, "qa", "new", "plan", time.Now().Add(2*time.Minute)); err == nil {
+		t.Fatal("the first attempt after a dead guard clears it and reports")
+	}
+	l, err := Acquire(root, "qa", "new", "plan", time.Now())
+	if err != nil {
+		t.Fatalf("once the dead guard is gone the stale lock is taken over: %v", err)
+	}
+	l.Release()
+}

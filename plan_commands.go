@@ -137,7 +137,7 @@ func reviewSetup(o *options) (envs.RiskRules, envs.ReviewContext, error) {
 	if err != nil {
 		return envs.RiskRules{}, envs.ReviewContext{}, err
 	}
-	return envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContext{Environment: e.Name, Protected: e.Protected}, nil
+	return envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContextOf(e, c.Now), nil
 }
 
 // maxPlanSize bounds a plan JSON file: a plan of 100,000 resources is well
@@ -383,8 +383,8 @@ func writeChange(w io.Writer, c envs.ChangeReport) {
 	if c.ImportingID != "" {
 		notes = append(notes, "importing "+c.ImportingID)
 	}
-	if len(c.ForcesReplacement) > 0 {
-		notes = append(notes, strings.Join(c.ForcesReplacement, ", ")+" forces replacement")
+	if c.Action == envs.ActionReplace {
+		notes = append(notes, "replaced because "+c.ReplaceReason)
 	}
 	if len(notes) > 0 {
 		line += "  (" + strings.Join(notes, "; ") + ")"

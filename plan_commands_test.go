@@ -39,7 +39,7 @@ func TestShowPlan(t *testing.T) {
 		"HIGH RISK",
 		"high   input.allocated_storage grows from 100 to 1000 (10x) on terraform_data.database",
 		"medium replaces terraform_data.private_zone: triggers_replace forces a new one",
-		"± terraform_data.private_zone  (triggers_replace forces replacement)",
+		"± terraform_data.private_zone  (replaced because triggers_replace forces a new one)",
 		`~ input.name: "qa.acme.internal" → "qa2.acme.internal"`,
 		"~ input.master_password: (sensitive value) → (sensitive value)",
 	} {

@@ -235,8 +235,14 @@ var ErrNotAPlan = errors.New("not a Terraform plan")
 // in the input (line:col) and what is wrong.
 func DecodePlan(data []byte) (*Plan, error) {
 	var raw rawPlan
-	if len(bytes.TrimSpace(data)) == 0 {
+	trimmed := bytes.TrimSpace(data)
+	switch {
+	case len(trimmed) == 0:
 		return nil, fmt.Errorf("%w: the input is empty", ErrNotAPlan)
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return nil, fmt.Errorf("%w: this is a saved plan file, which is binary; review its JSON: terraform show -json PLANFILE > plan.json", ErrNotAPlan)
+	case trimmed[0] == '[':
+		return nil, fmt.Errorf("%w: the input is a JSON array; want the object terraform show -json PLANFILE prints", ErrNotAPlan)
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, jsonError(data, err)

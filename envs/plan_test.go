@@ -76,6 +76,8 @@ func TestDecodePlanFormatVersions(t *testing.T) {
 func TestDecodePlanErrors(t *testing.T) {
 	cases := map[string]struct{ input, want string }{
 		"empty":             {"", "the input is empty"},
+		"saved plan":        {"PK\x03\x04\x14\x00binary", "this is a saved plan file, which is binary"},
+		"array":             {"[1, 2]", "the input is a JSON array"},
 		"not json":          {"plan: yes\n", "1:1: invalid JSON"},
 		"truncated":         {"{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [\n", "ends in the middle of a value"},
 		"not a plan":        {`{"values": {}}`, "no format_version"},

@@ -25,6 +25,7 @@ type ChangeReport struct {
 	Reason            string     `json:"reason,omitempty"`
 	ImportingID       string     `json:"importing_id,omitempty"`
 	ForcesReplacement []string   `json:"forces_replacement,omitempty"`
+	ReplaceReason     string     `json:"replace_reason,omitempty"` // for replacements: why, in words
 	Attributes        []AttrDiff `json:"attributes"`
 	Unchanged         int        `json:"unchanged_attributes"`
 }
@@ -62,11 +63,15 @@ func changeReports(changes []*Change, opts DiffOptions) ([]ChangeReport, error) 
 		if diffs == nil {
 			diffs = []AttrDiff{}
 		}
-		out = append(out, ChangeReport{
+		r := ChangeReport{
 			Address: c.Address, Action: c.Action, Actions: c.Actions, PreviousAddress: c.PreviousAddress,
 			Reason: c.ActionReason, ImportingID: c.ImportingID, ForcesReplacement: c.ForcingAttributes(),
 			Attributes: diffs, Unchanged: unchanged,
-		})
+		}
+		if c.Action == ActionReplace {
+			r.ReplaceReason = ReplaceReason(c)
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/envbench/envbench/config"
 )
@@ -44,6 +45,7 @@ const (
 	RuleProtected       = "protected-environment"
 	RuleIncomplete      = "incomplete-plan"
 	RuleDrift           = "drift"
+	RuleExpired         = "expired-environment"
 )
 
 // DefaultStatefulTypes are AWS resource types whose destroy or replace
@@ -116,6 +118,18 @@ func RulesFor(ws *config.Workspace, env *config.Environment) RiskRules {
 type ReviewContext struct {
 	Environment string // empty when the plan is reviewed on its own
 	Protected   bool
+	// ExpiredFor is how long ago the environment's ttl ran out; zero when
+	// it has not.
+	ExpiredFor time.Duration
+}
+
+// ReviewContextOf is the review context of a catalog environment.
+func ReviewContextOf(e *Environment, now time.Time) ReviewContext {
+	rc := ReviewContext{Environment: e.Name, Protected: e.Protected}
+	if e.Expired {
+		rc.ExpiredFor = max(now.Sub(e.Expiry), time.Second)
+	}
+	return rc
 }
 
 // Review runs the risk rules over a plan. Findings come most severe first,
@@ -130,6 +144,10 @@ func Review(p *Plan, rules RiskRules, rc ReviewContext) []Finding {
 	if rc.Protected && summary.Total() > 0 {
 		add(Finding{Severity: SeverityHigh, Rule: RuleProtected,
 			Message: fmt.Sprintf("%s is protected: this plan changes %d resource(s); applying it needs the environment's name typed", cmp.Or(rc.Environment, "the environment"), summary.Total())})
+	}
+	if rc.ExpiredFor > 0 && summary.Total() > summary[ActionDelete] { // tearing down is what it needs
+		add(Finding{Severity: SeverityMedium, Rule: RuleExpired,
+			Message: fmt.Sprintf("%s expired %s ago: tear it down rather than change it, or extend its ttl", cmp.Or(rc.Environment, "the environment"), Ago(rc.ExpiredFor))})
 	}
 	if rules.MaxChanges > 0 && summary.Total() > rules.MaxChanges {
 		add(Finding{Severity: SeverityMedium, Rule: RuleChangeCount,
@@ -216,10 +234,7 @@ func (rv *reviewer) change(c *Change) []Finding {
 		}
 	case ActionReplace:
 		forcing := c.ForcingAttributes()
-		because := "Terraform cannot update it in place"
-		if len(forcing) > 0 {
-			because = strings.Join(forcing, ", ") + " forces a new one"
-		}
+		because := ReplaceReason(c)
 		attr := strings.Join(forcing, ", ")
 		if stateful {
 			out = append(out, Finding{Severity: SeverityHigh, Rule: RuleStatefulReplace, Address: c.Address, Attribute: attr,
@@ -233,6 +248,23 @@ func (rv *reviewer) change(c *Change) []Finding {
 		out = append(out, rv.numericJumps(c)...)
 	}
 	return out
+}
+
+// ReplaceReason says why a change replaces its resource: the attributes
+// that force it, or Terraform's action reason.
+func ReplaceReason(c *Change) string {
+	switch c.ActionReason {
+	case "replace_because_tainted":
+		return "it is tainted (an earlier apply failed or was interrupted while creating it)"
+	case "replace_by_request":
+		return "a replacement was requested (-replace)"
+	case "replace_by_triggers":
+		return "replace_triggered_by changed"
+	}
+	if forcing := c.ForcingAttributes(); len(forcing) > 0 {
+		return strings.Join(forcing, ", ") + " forces a new one"
+	}
+	return "Terraform cannot update it in place"
 }
 
 // stateful reports whether a resource holds state, and which rule says so.

@@ -3,6 +3,7 @@ package envs
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/envbench/envbench/config"
 )
@@ -55,6 +56,8 @@ func TestRiskRules(t *testing.T) {
 		{"stateful by added type glob", DefaultRiskRules().With(config.RiskRules{StatefulTypes: []string{"acme_*"}}), ReviewContext{},
 			[]string{`{"address":"acme_vault.v","type":"acme_vault","mode":"managed","change":{"actions":["delete"],"before":{},"after":null}}`},
 			SeverityHigh, RuleStatefulDestroy, "acme_vault.v", "", "stateful type acme_*"},
+		{"a tainted replace says so", DefaultRiskRules(), ReviewContext{}, []string{`{"address":"aws_db_instance.orders","type":"aws_db_instance","mode":"managed","change":{"actions":["delete","create"],"before":{"id":"x"},"after":{}},"action_reason":"replace_because_tainted"}`},
+			SeverityHigh, RuleStatefulReplace, "aws_db_instance.orders", "", "it is tainted (an earlier apply failed or was interrupted"},
 		{"destroy of anything else", DefaultRiskRules(), ReviewContext{}, []string{`{"address":"aws_security_group.sg","type":"aws_security_group","mode":"managed","change":{"actions":["delete"],"before":{},"after":null}}`},
 			SeverityMedium, RuleDestroy, "aws_security_group.sg", "", "destroys aws_security_group.sg"},
 		{"replace of anything else", DefaultRiskRules(), ReviewContext{}, []string{`{"address":"aws_instance.web","type":"aws_instance","mode":"managed","change":{"actions":["create","delete"],"before":{"ami":"a"},"after":{"ami":"b"},"replace_paths":[["ami"]]}}`},
@@ -68,6 +71,9 @@ func TestRiskRules(t *testing.T) {
 		{"change count over the threshold", DefaultRiskRules().With(config.RiskRules{MaxChanges: 1}), ReviewContext{},
 			[]string{`{"address":"a.x","type":"a","mode":"managed","change":{"actions":["create"],"before":null,"after":{}}}`, `{"address":"a.y","type":"a","mode":"managed","change":{"actions":["create"],"before":null,"after":{}}}`},
 			SeverityMedium, RuleChangeCount, "", "", "the plan changes 2 resources, more than 1"},
+		{"changes to an expired environment", DefaultRiskRules(), ReviewContext{Environment: "dev-bob", ExpiredFor: 35 * 24 * time.Hour},
+			[]string{`{"address":"a.x","type":"a","mode":"managed","change":{"actions":["create"],"before":null,"after":{}}}`},
+			SeverityMedium, RuleExpired, "", "", "dev-bob expired 5w ago: tear it down rather than change it"},
 		{"changes to a protected environment", DefaultRiskRules(), ReviewContext{Environment: "production", Protected: true},
 			[]string{`{"address":"a.x","type":"a","mode":"managed","change":{"actions":["update"],"before":{"n":"a"},"after":{"n":"b"}}}`},
 			SeverityHigh, RuleProtected, "", "", "production is protected: this plan changes 1 resource(s)"},

@@ -97,7 +97,7 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 		if err != nil {
 			return "", fmt.Errorf("terraform show -json: %w", err)
 		}
-		findings := envs.Review(p, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContext{Environment: name, Protected: e.Protected})
+		findings := envs.Review(p, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContextOf(e, c.Now))
 		if why := confirmationReasons(name, e.Protected, findings); len(why) > 0 && confirm != name {
 			return "", fmt.Errorf("%w: %s; confirm by giving the environment's name (--confirm %s)", ErrConfirmationNeeded, strings.Join(why, " and "), name)
 		}

@@ -215,7 +215,7 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 		return nil, err
 	}
 	if err := r.step(StepReview, "reviewing risks", func() (string, error) {
-		res.Findings = envs.Review(res.Plan, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContext{Environment: name, Protected: e.Protected})
+		res.Findings = envs.Review(res.Plan, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContextOf(e, c.Now))
 		res.HighRisk = envs.HighRisk(res.Findings)
 		t := ticket{RunID: r.id, Env: name, Digest: res.Digest, Config: config, WorkDir: dir, Created: r.opts.now().UTC(),
 			HighRisk: res.HighRisk, Protected: e.Protected, Summary: res.Plan.Summary().String()}

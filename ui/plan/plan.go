@@ -455,10 +455,10 @@ func (s *Screen) move(delta int) {
 	if delta < 0 {
 		dir = -1
 	}
-	s.cursor = min(max(s.cursor+delta, 0), len(s.shown)-1)
 	before := s.cursor
+	s.cursor = min(max(s.cursor+delta, 0), len(s.shown)-1)
 	s.fixCursor(dir)
-	if s.shown[s.cursor].header { // nothing that way: stay
+	if s.shown[s.cursor].header { // no change that way: stay
 		s.cursor = before
 	}
 	s.clampOffset()

@@ -295,3 +295,15 @@ func TestTerraformWarningsAreShownWhole(t *testing.T) {
 		}
 	}
 }
+
+func TestCursorNeverRestsOnAHeader(t *testing.T) {
+	s, _ := newScreen(t, false)
+	s.Init()
+	s.Update(PlanDoneMsg{RunID: s.RunID(), Result: reviewed(t, false, createBucket, deleteDB, updateTopic)})
+	for _, k := range []string{"k", "k", "g", "k", "j", "j", "j", "j", "j", "G", "j"} {
+		s.Update(tea.KeyPressMsg{Code: rune(k[0]), Text: k})
+		if r := s.shown[s.cursor]; r.header {
+			t.Fatalf("after %q the cursor is on the %s header", k, r.action)
+		}
+	}
+}

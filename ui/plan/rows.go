@@ -92,8 +92,8 @@ func reviewedItems(p *envs.Plan, findings []envs.Finding) []item {
 		if c.ImportingID != "" {
 			notes = append(notes, "import "+c.ImportingID)
 		}
-		if f := c.ForcingAttributes(); len(f) > 0 {
-			notes = append(notes, "forced by "+strings.Join(f, ", "))
+		if c.Action == envs.ActionReplace {
+			notes = append(notes, "because "+envs.ReplaceReason(c))
 		}
 		items = append(items, item{action: c.Action, address: c.Address, note: strings.Join(notes, "; "), change: c, risk: worst[c.Address]})
 	}

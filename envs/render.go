@@ -117,6 +117,32 @@ func Fingerprint(ws *config.Workspace, env *config.Environment) (string, error) 
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// SourceFile names, for a file of the environment's work directory as
+// Terraform's diagnostics cite it ("main.tf"), the file the user edits: the
+// archetype's file, or the template or environment file it was rendered
+// from (whose lines may differ).
+func SourceFile(ws *config.Workspace, env *config.Environment, rendered string) string {
+	if rendered == "" || filepath.IsAbs(rendered) {
+		return rendered
+	}
+	rendered = filepath.ToSlash(filepath.Clean(rendered))
+	work := ".envbench/work/" + env.Name + "/" + rendered
+	if rendered == config.ContextFile || rendered == config.VarsFile {
+		return work + " (written by envbench from " + env.File + ")"
+	}
+	a, ok := ws.Archetype(env.Archetype)
+	if !ok {
+		return rendered
+	}
+	if slices.Contains(a.Files, rendered) {
+		return a.Dir + "/" + rendered
+	}
+	if slices.Contains(a.Files, rendered+config.TemplateSuffix) {
+		return work + " (rendered from " + a.Dir + "/" + rendered + config.TemplateSuffix + ")"
+	}
+	return rendered
+}
+
 // renderFiles computes every file of the work directory in memory.
 func renderFiles(root string, a *config.Archetype, env *config.Environment) (map[string][]byte, error) {
 	files := make(map[string][]byte, len(a.Files)+2)

@@ -369,3 +369,22 @@ func TestAgo(t *testing.T) {
 		}
 	}
 }
+
+func TestSourceFile(t *testing.T) {
+	root := testWorkspace(t)
+	c, e := openEnv(t, root, "qa")
+	cases := map[string]string{
+		"main.tf":                   "archetypes/web/main.tf",
+		"modules/net/main.tf":       "archetypes/web/modules/net/main.tf",
+		"backend.tf":                ".envbench/work/qa/backend.tf (rendered from archetypes/web/backend.tf.tmpl)",
+		"envbench.tf":               ".envbench/work/qa/envbench.tf (written by envbench from envs/qa.yaml)",
+		"envbench.auto.tfvars.json": ".envbench/work/qa/envbench.auto.tfvars.json (written by envbench from envs/qa.yaml)",
+		"other.tf":                  "other.tf",
+		"":                          "",
+	}
+	for rendered, want := range cases {
+		if got := SourceFile(c.Workspace, e.Environment, rendered); got != want {
+			t.Errorf("SourceFile(%q) = %q, want %q", rendered, got, want)
+		}
+	}
+}

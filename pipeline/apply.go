@@ -33,6 +33,7 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 	if err != nil {
 		return nil, err
 	}
+	r.source = func(f string) string { return envs.SourceFile(c.Workspace, e.Environment, f) }
 	if planFile, err = filepath.Abs(planFile); err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 		})
 		res.Elapsed = time.Since(start)
 		if err != nil {
-			return "", err
+			return "", r.sourced(err)
 		}
 		return "applied", nil
 	}); err != nil {

@@ -102,6 +102,8 @@ type runner struct {
 
 	mu      sync.Mutex
 	current Step
+	// source maps a rendered file to the file the user edits.
+	source func(string) string
 }
 
 func (r *runner) emit(e Event) {
@@ -131,8 +133,29 @@ func (r *runner) step(s Step, start string, fn func() (string, error)) error {
 	return nil
 }
 
+// terraformSink forwards Terraform's events, with diagnostics pointing at
+// the files the user edits rather than the rendered copies.
 func (r *runner) terraformSink() func(tf.Event) {
-	return func(e tf.Event) { r.emit(Event{Kind: Terraform, TF: &e}) }
+	return func(e tf.Event) {
+		if e.Diagnostic != nil && r.source != nil {
+			d := *e.Diagnostic
+			d.Filename = r.source(d.Filename)
+			e.Diagnostic = &d
+		}
+		r.emit(Event{Kind: Terraform, TF: &e})
+	}
+}
+
+// sourced maps the file names of a Terraform error's diagnostics.
+func (r *runner) sourced(err error) error {
+	var tfErr *tf.Error
+	if r.source == nil || !errors.As(err, &tfErr) {
+		return err
+	}
+	for i := range tfErr.Diagnostics {
+		tfErr.Diagnostics[i].Filename = r.source(tfErr.Diagnostics[i].Filename)
+	}
+	return err
 }
 
 func newRunner(name string, opts Options, sink func(Event)) *runner {
@@ -153,6 +176,7 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	if err != nil {
 		return nil, err
 	}
+	r.source = func(f string) string { return envs.SourceFile(c.Workspace, e.Environment, f) }
 	var lock *Lock
 	if err := r.step(StepLock, "locking "+name, func() (string, error) {
 		lock, err = Acquire(c.Root, name, r.id, "plan", r.opts.now())
@@ -181,7 +205,7 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	}
 	res := &PlanResult{RunID: r.id, Env: name, Protected: e.Protected, Terraform: terraformName(run)}
 	if err := r.step(StepInit, "terraform init ("+res.Terraform+")", func() (string, error) {
-		return res.Terraform + " ready", run.Init(ctx, r.terraformSink())
+		return res.Terraform + " ready", r.sourced(run.Init(ctx, r.terraformSink()))
 	}); err != nil {
 		return nil, err
 	}
@@ -197,7 +221,7 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	}
 	if err := r.step(StepPlan, "terraform plan", func() (string, error) {
 		res.HasChanges, err = run.Plan(ctx, planFile, r.terraformSink())
-		return "saved " + planFile, err
+		return "saved " + planFile, r.sourced(err)
 	}); err != nil {
 		return nil, err
 	}

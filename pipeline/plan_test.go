@@ -256,3 +256,27 @@ func TestRelativeTerraformBinaryIsTheWorkspaces(t *testing.T) {
 		t.Errorf("a relative terraform.binary must resolve in the workspace: %v", err)
 	}
 }
+
+// TestDiagnosticsNameTheArchetypeFile: Terraform's errors point at the file
+// the user edits, not at its rendered copy.
+func TestDiagnosticsNameTheArchetypeFile(t *testing.T) {
+	terraform(t)
+	root := demo(t)
+	main := filepath.Join(root, "archetypes", "sandbox", "main.tf")
+	data, _ := os.ReadFile(main)
+	os.WriteFile(main, append(data, []byte("\nresource \"terraform_data\" \"broken\" {\n  inptu = 1\n}\n")...), 0o644)
+	rec := &recorder{}
+	_, err := Plan(context.Background(), open(t, root), "dev-alice", "", Options{}, rec.sink)
+	if err == nil || !strings.Contains(err.Error(), "(archetypes/sandbox/main.tf:") || !strings.Contains(err.Error(), "inptu") {
+		t.Fatalf("plan of a broken archetype: %v", err)
+	}
+	found := false
+	for _, e := range rec.events {
+		if e.TF != nil && e.TF.Diagnostic != nil && e.TF.Diagnostic.Filename == "archetypes/sandbox/main.tf" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the diagnostic event must name the archetype's file too")
+	}
+}

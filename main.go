@@ -235,9 +235,9 @@ func printCommandUsage(w io.Writer, c command, fs *flag.FlagSet) {
 func wantArgs(o *options, c string, n int, what string) error {
 	if len(o.args) != n {
 		if n == 0 {
-			return usageError{fmt.Sprintf("envbench %s takes no arguments, got %q", c, strings.Join(o.args, " "))}
+			return usageError{fmt.Sprintf("takes no arguments, got %q", strings.Join(o.args, " "))}
 		}
-		return usageError{fmt.Sprintf("envbench %s needs %s", c, what)}
+		return usageError{"needs " + what}
 	}
 	return nil
 }

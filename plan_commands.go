@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -321,7 +322,7 @@ func writeReport(w io.Writer, r *envs.Report) {
 	if r.Environment != "" {
 		title += " for " + r.Environment
 	}
-	fmt.Fprintf(w, "%s: %s (%d to change; Terraform %s, plan format %s)\n", title, summary, summary.Total(), r.TerraformVersion, r.FormatVersion)
+	fmt.Fprintf(w, "%s: %s (%d to change; Terraform %s, plan format %s)\n", title, summary, summary.Total(), cmp.Or(r.TerraformVersion, "version unknown"), r.FormatVersion)
 	if r.Incomplete {
 		fmt.Fprintln(w, "INCOMPLETE: Terraform stopped on an error while planning.")
 	}

@@ -107,7 +107,7 @@ func (in Input) checkNode(d *decoder, n *yaml.Node, path string) any {
 			d.errorf(n, path, "want a list of %s, got %s", in.itemType(), describe(n))
 			return nil
 		}
-		item := Input{Type: in.itemType(), Pattern: in.Pattern, Min: in.Min, Max: in.Max}
+		item := Input{Type: in.itemType(), Pattern: in.Pattern, Min: in.Min, Max: in.Max, Shared: in.Shared}
 		out := make([]any, 0, len(n.Content))
 		ok := true
 		for i, c := range n.Content {
@@ -208,14 +208,20 @@ func (in Input) CheckText(text string) (any, error) {
 		}
 		return nil, fmt.Errorf("want true or false, got %q", text)
 	case TypeCIDR:
-		return checkCIDR(text)
+		v, err := checkCIDR(text)
+		if err == nil && !in.Shared {
+			if p, _ := netip.ParsePrefix(text); p.Bits() == 0 {
+				return nil, fmt.Errorf("%s is every address; an environment's range must be a part of the network (mark the input shared: true if it is an allow-list)", text)
+			}
+		}
+		return v, err
 	case TypeEnum:
 		if !slices.Contains(in.Values, text) {
 			return nil, fmt.Errorf("%q is not allowed; want one of %s", text, strings.Join(in.Values, ", "))
 		}
 		return text, nil
 	case TypeList:
-		item := Input{Type: in.itemType(), Pattern: in.Pattern, Min: in.Min, Max: in.Max}
+		item := Input{Type: in.itemType(), Pattern: in.Pattern, Min: in.Min, Max: in.Max, Shared: in.Shared}
 		out := []any{}
 		for _, part := range splitList(text) {
 			v, err := item.CheckText(part)

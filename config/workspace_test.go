@@ -195,6 +195,7 @@ func TestValidationRules(t *testing.T) {
 		{"env missing required input, no inputs", env(qaHead), "envs/qa.yaml", 1, 1, "inputs.vpc_cidr", "missing required input"},
 		{"env invalid cidr", env(qaHead + "inputs:\n  vpc_cidr: 10.1.0.0/33\n"), "envs/qa.yaml", 4, 13, "inputs.vpc_cidr", `"10.1.0.0/33" is not a CIDR range`},
 		{"env cidr host bits", env(qaHead + "inputs:\n  vpc_cidr: 10.1.2.3/16\n"), "envs/qa.yaml", 4, 13, "inputs.vpc_cidr", "has host bits set; did you mean 10.1.0.0/16?"},
+		{"env cidr of every address", env(qaHead + "inputs:\n  vpc_cidr: 0.0.0.0/0\n"), "envs/qa.yaml", 4, 13, "inputs.vpc_cidr", "0.0.0.0/0 is every address"},
 		{"env invalid enum", env(qaHead + "inputs:\n  vpc_cidr: 10.1.0.0/16\n  size: huge\n"), "envs/qa.yaml", 5, 9, "inputs.size", `"huge" is not allowed; want one of small, large`},
 		{"env number as string", env(qaHead + "inputs:\n  vpc_cidr: 10.1.0.0/16\n  disk_gb: \"100\"\n"), "envs/qa.yaml", 5, 12, "inputs.disk_gb", `want a number, got "100"`},
 		{"env number above max", env(qaHead + "inputs:\n  vpc_cidr: 10.1.0.0/16\n  disk_gb: 10000\n"), "envs/qa.yaml", 5, 12, "inputs.disk_gb", "10000 is above the maximum 1000"},
@@ -239,17 +240,18 @@ func TestValidationRules(t *testing.T) {
 func TestNoFalsePositives(t *testing.T) {
 	const qaHead = "archetype: web\naccount: \"222222222222\"\n"
 	cases := map[string]map[string]string{
-		"same cidr in another account":   {"envs/dev.yaml": "archetype: web\naccount: \"333333333333\"\ninputs: {vpc_cidr: 10.1.0.0/16}\n"},
-		"adjacent cidrs in one account":  {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: 10.2.0.0/16}\n"},
-		"shared ranges may overlap":      {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: 10.2.0.0/16, allowed: [10.1.0.0/24]}\n"},
-		"unquoted account id":            {"envs/dev.yaml": "archetype: web\naccount: 333333333333\ninputs: {vpc_cidr: 10.1.0.0/16}\n"},
-		"ttl in weeks with created time": {"envs/dev.yaml": "archetype: web\naccount: \"333333333333\"\ncreated: 2026-01-01T10:00:00Z\nttl: 2w\ninputs: {vpc_cidr: 10.1.0.0/16}\n"},
-		"null input takes the default":   {"envs/dev.yaml": "archetype: web\naccount: \"333333333333\"\ninputs: {vpc_cidr: 10.1.0.0/16, size: ~}\n"},
-		"aliases":                        {"envs/dev.yaml": "archetype: web\naccount: \"333333333333\"\ninputs: {vpc_cidr: &c 10.5.0.0/16, subnets: [*c]}\n"},
-		"role in the same account":       {"envs/dev.yaml": "archetype: web\naccount: \"333333333333\"\nrole: arn:aws:iam::333333333333:role/path/deployer\ninputs: {vpc_cidr: 10.1.0.0/16}\n"},
-		"ipv6 range":                     {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: \"2001:db8::/56\"}\n"},
-		"number with exponent and float": {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: 10.2.0.0/16, disk_gb: 2.5e2}\n"},
-		"map of scalar values":           {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: 10.2.0.0/16, tags: {team: qa, cost: 12}}\n"},
+		"same cidr in another account":    {"envs/dev.yaml": "archetype: web\naccount: \"333333333333\"\ninputs: {vpc_cidr: 10.1.0.0/16}\n"},
+		"adjacent cidrs in one account":   {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: 10.2.0.0/16}\n"},
+		"shared ranges may overlap":       {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: 10.2.0.0/16, allowed: [10.1.0.0/24]}\n"},
+		"a shared allow-list may be open": {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: 10.2.0.0/16, allowed: [0.0.0.0/0, \"::/0\"]}\n"},
+		"unquoted account id":             {"envs/dev.yaml": "archetype: web\naccount: 333333333333\ninputs: {vpc_cidr: 10.1.0.0/16}\n"},
+		"ttl in weeks with created time":  {"envs/dev.yaml": "archetype: web\naccount: \"333333333333\"\ncreated: 2026-01-01T10:00:00Z\nttl: 2w\ninputs: {vpc_cidr: 10.1.0.0/16}\n"},
+		"null input takes the default":    {"envs/dev.yaml": "archetype: web\naccount: \"333333333333\"\ninputs: {vpc_cidr: 10.1.0.0/16, size: ~}\n"},
+		"aliases":                         {"envs/dev.yaml": "archetype: web\naccount: \"333333333333\"\ninputs: {vpc_cidr: &c 10.5.0.0/16, subnets: [*c]}\n"},
+		"role in the same account":        {"envs/dev.yaml": "archetype: web\naccount: \"333333333333\"\nrole: arn:aws:iam::333333333333:role/path/deployer\ninputs: {vpc_cidr: 10.1.0.0/16}\n"},
+		"ipv6 range":                      {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: \"2001:db8::/56\"}\n"},
+		"number with exponent and float":  {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: 10.2.0.0/16, disk_gb: 2.5e2}\n"},
+		"map of scalar values":            {"envs/dev.yaml": qaHead + "inputs: {vpc_cidr: 10.2.0.0/16, tags: {team: qa, cost: 12}}\n"},
 	}
 	for name, override := range cases {
 		t.Run(name, func(t *testing.T) {

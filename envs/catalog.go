@@ -194,13 +194,13 @@ func (e *Environment) ExpiryText(now time.Time) string {
 func Ago(d time.Duration) string {
 	round := func(unit time.Duration) int { return int((d + unit/2) / unit) }
 	switch {
-	case d < time.Minute:
+	case round(time.Second) < 60:
 		return fmt.Sprintf("%ds", round(time.Second))
-	case d < time.Hour:
+	case round(time.Minute) < 60:
 		return fmt.Sprintf("%dm", round(time.Minute))
-	case d < 48*time.Hour:
+	case round(time.Hour) < 48:
 		return fmt.Sprintf("%dh", round(time.Hour))
-	case d < 14*24*time.Hour:
+	case round(24*time.Hour) < 14:
 		return fmt.Sprintf("%dd", round(24*time.Hour))
 	}
 	return fmt.Sprintf("%dw", round(7*24*time.Hour))

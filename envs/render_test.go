@@ -355,13 +355,16 @@ func TestCreateFileExclusive(t *testing.T) {
 
 func TestAgo(t *testing.T) {
 	cases := map[time.Duration]string{
-		30 * time.Second:                  "30s",
-		90 * time.Second:                  "2m",
-		59 * time.Minute:                  "59m",
-		5*time.Hour + 40*time.Minute:      "6h",
-		71*time.Hour + 59*time.Minute:     "3d",
-		13 * 24 * time.Hour:               "13d",
-		5*7*24*time.Hour + 2*24*time.Hour: "5w",
+		30 * time.Second:                      "30s",
+		90 * time.Second:                      "2m",
+		59 * time.Minute:                      "59m",
+		5*time.Hour + 40*time.Minute:          "6h",
+		71*time.Hour + 59*time.Minute:         "3d",
+		13 * 24 * time.Hour:                   "13d",
+		59*time.Second + 600*time.Millisecond: "1m",
+		59*time.Minute + 50*time.Second:       "1h",
+		47*time.Hour + 40*time.Minute:         "2d",
+		5*7*24*time.Hour + 2*24*time.Hour:     "5w",
 	}
 	for d, want := range cases {
 		if got := Ago(d); got != want {

@@ -224,9 +224,10 @@ const maxLine = 16 << 20
 // to a sink as soon as the line is complete. Lines that are not JSON become
 // log events. It is safe for one writer goroutine; Flush ends a run.
 type lineWriter struct {
-	mu   sync.Mutex
-	buf  []byte
-	sink func(Event)
+	mu         sync.Mutex
+	buf        []byte
+	sink       func(Event)
+	discarding bool // the rest of a line cut at maxLine
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
@@ -235,10 +236,19 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
+		if w.discarding {
+			if i < 0 {
+				return n, nil
+			}
+			w.discarding = false
+			p = p[i+1:]
+			continue
+		}
 		if i < 0 {
 			if len(w.buf)+len(p) > maxLine {
 				w.emit(append(w.buf, p[:maxLine-len(w.buf)]...))
 				w.buf = w.buf[:0]
+				w.discarding = true
 				return n, nil
 			}
 			w.buf = append(w.buf, p...)

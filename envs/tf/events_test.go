@@ -73,9 +73,10 @@ func TestLineWriterBoundsALine(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		w.Write(chunk)
 	}
+	w.Write([]byte("tail of the long line\n{\"@message\":\"next\",\"type\":\"log\"}\n"))
 	w.Flush()
-	if len(got) == 0 || len(got[0].Message) > maxLine {
-		t.Errorf("an unbounded line must be cut at %d bytes; got %d events", maxLine, len(got))
+	if len(got) != 2 || len(got[0].Message) > maxLine || got[1].Message != "next" {
+		t.Errorf("an unbounded line must be cut at %d bytes and its rest dropped; got %d events", maxLine, len(got))
 	}
 }
 

@@ -46,6 +46,7 @@ type Screen struct {
 	envs         []*envs.Environment
 	detailFocus  bool
 	detailOffset int
+	detailLen    int // lines of the detail pane when last drawn
 	width        int
 	height       int
 }
@@ -210,7 +211,7 @@ func (s *Screen) scroll(msg tea.MouseWheelMsg) {
 		delta = -1
 	}
 	if s.detailFocus {
-		s.detailOffset = max(s.detailOffset+delta, 0)
+		s.detailOffset = min(max(s.detailOffset+delta, 0), max(s.detailLen-s.detailHeight(), 0))
 		return
 	}
 	s.move(delta)
@@ -253,18 +254,19 @@ func (s *Screen) editFilter(msg tea.KeyPressMsg) tea.Cmd {
 func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.ctx.Keys
 	if s.detailFocus {
+		last := max(s.detailLen-s.detailHeight(), 0)
 		switch {
 		case key.Matches(msg, k.Up):
 			s.detailOffset = max(s.detailOffset-1, 0)
 			return nil
 		case key.Matches(msg, k.Down):
-			s.detailOffset++
+			s.detailOffset = min(s.detailOffset+1, last)
 			return nil
 		case key.Matches(msg, k.PageUp):
 			s.detailOffset = max(s.detailOffset-s.detailHeight(), 0)
 			return nil
 		case key.Matches(msg, k.PageDown):
-			s.detailOffset += s.detailHeight()
+			s.detailOffset = min(s.detailOffset+s.detailHeight(), last)
 			return nil
 		}
 	}
@@ -394,6 +396,7 @@ func (s *Screen) detailView() string {
 		return ""
 	}
 	d := Detail(s.ctx, e, max(w-1, 10))
+	s.detailLen = d.Len()
 	s.detailOffset = min(s.detailOffset, max(d.Len()-h, 0))
 	return lipgloss.NewStyle().PaddingLeft(1).Width(w).Render(d.View(s.detailOffset, h))
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -574,7 +575,7 @@ func (s *Screen) textKey(msg tea.KeyPressMsg) {
 	case key.Matches(msg, k.Top):
 		s.textOffset = 0
 	case key.Matches(msg, k.Bottom):
-		s.textOffset = len(s.textLines)
+		s.textOffset = math.MaxInt32 // the view clamps it to the last page
 	case key.Matches(msg, k.Expand), key.Matches(msg, k.Back):
 		s.mode = modeList
 	}

@@ -125,7 +125,9 @@ func (s *Screen) stateText() string {
 func (s *Screen) applyCounts() (int, int) {
 	total := 0
 	if s.result != nil {
-		total = s.result.Plan.Summary().Total()
+		// Moves, imports and forgets change no resource: no apply events.
+		sum := s.result.Plan.Summary()
+		total = sum[envs.ActionCreate] + sum[envs.ActionUpdate] + sum[envs.ActionDelete] + sum[envs.ActionReplace]
 	}
 	done := 0
 	for _, a := range s.applying {

@@ -97,11 +97,16 @@ func (c *Change) values() (diffValues, error) {
 // as (known after apply), sensitive values masked. It also returns how many
 // unchanged attributes it left out.
 func (c *Change) Diff(opts DiffOptions) ([]AttrDiff, int, error) {
+	return c.diff(opts, secretCache{})
+}
+
+// diff is Diff with a secret-name cache shared across changes.
+func (c *Change) diff(opts DiffOptions, secrets secretCache) ([]AttrDiff, int, error) {
 	v, err := c.values()
 	if err != nil {
 		return nil, 0, err
 	}
-	w := &differ{opts: opts, replace: c.ReplacePaths}
+	w := &differ{opts: opts, replace: c.ReplacePaths, secrets: secrets}
 	if w.opts.SecretNames == nil {
 		w.opts.SecretNames = DefaultSecretNames
 	}
@@ -465,7 +470,7 @@ func (w *differ) render(v any, sensitive bool) string {
 	case bool:
 		return fmt.Sprint(v)
 	}
-	if containsSecretKey(v, w.opts.SecretNames) {
+	if w.containsSecretKey(v) {
 		return Masked
 	}
 	b, err := json.Marshal(v)
@@ -477,17 +482,17 @@ func (w *differ) render(v any, sensitive bool) string {
 
 // containsSecretKey reports whether a composite value holds a key whose name
 // says it is a secret; such values are never shown whole.
-func containsSecretKey(v any, names *regexp.Regexp) bool {
+func (w *differ) containsSecretKey(v any) bool {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, item := range v {
-			if names.MatchString(k) || containsSecretKey(item, names) {
+			if w.secrets.match(w.opts.SecretNames, k) || w.containsSecretKey(item) {
 				return true
 			}
 		}
 	case []any:
 		for _, item := range v {
-			if containsSecretKey(item, names) {
+			if w.containsSecretKey(item) {
 				return true
 			}
 		}

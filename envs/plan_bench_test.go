@@ -74,3 +74,23 @@ func TestGeneratedPlanSize(t *testing.T) {
 		t.Error("the generated plan should raise findings (deletes, replaces, the change count)")
 	}
 }
+
+// BenchmarkShowPlanReport: everything show-plan computes for a plan of
+// 10,000 changes, attribute diffs of every change included (what it prints
+// is the report).
+func BenchmarkShowPlanReport(b *testing.B) {
+	data := generatePlan(10_000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	rules := DefaultRiskRules()
+	b.ResetTimer()
+	for b.Loop() {
+		p, err := DecodePlan(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := NewReport(p, Review(p, rules, ReviewContext{Environment: "qa"}), "qa", DiffOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

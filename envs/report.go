@@ -43,20 +43,24 @@ func NewReport(p *Plan, findings []Finding, environment string, opts DiffOptions
 	if r.Outputs == nil {
 		r.Outputs = []OutputChange{}
 	}
+	if opts.SecretNames == nil {
+		opts.SecretNames = DefaultSecretNames
+	}
+	secrets := secretCache{}
 	var err error
-	if r.Changes, err = changeReports(p.Changes, opts); err != nil {
+	if r.Changes, err = changeReports(p.Changes, opts, secrets); err != nil {
 		return nil, err
 	}
-	if r.Drift, err = changeReports(p.Drift, opts); err != nil {
+	if r.Drift, err = changeReports(p.Drift, opts, secrets); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-func changeReports(changes []*Change, opts DiffOptions) ([]ChangeReport, error) {
+func changeReports(changes []*Change, opts DiffOptions, secrets secretCache) ([]ChangeReport, error) {
 	out := make([]ChangeReport, 0, len(changes))
 	for _, c := range changes {
-		diffs, unchanged, err := c.Diff(opts)
+		diffs, unchanged, err := c.diff(opts, secrets)
 		if err != nil {
 			return nil, err
 		}

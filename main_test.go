@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/envbench/envbench/internal/testkit"
 )
 
 // binary is envbench built once for the subprocess tests.
@@ -58,32 +59,7 @@ func envbench(t *testing.T, dir string, args ...string) result {
 
 // copyWorkspace copies an example workspace (without its local state) into
 // a temporary directory.
-func copyWorkspace(t testing.TB, example string) string {
-	t.Helper()
-	src := filepath.Join("examples", example)
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			if d.Name() == ".envbench" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
+func copyWorkspace(t testing.TB, example string) string { return testkit.CopyExample(t, example) }
 
 func write(t *testing.T, root, name, content string) {
 	t.Helper()

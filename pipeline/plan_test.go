@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/envs/tf"
+	"github.com/envbench/envbench/internal/testkit"
 )
 
 func terraform(t *testing.T) string {
@@ -25,32 +25,7 @@ func terraform(t *testing.T) string {
 }
 
 // demo copies examples/demo into a temporary workspace.
-func demo(t *testing.T) string {
-	t.Helper()
-	src := filepath.Join("..", "examples", "demo")
-	root := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			if d.Name() == ".envbench" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(root, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(root, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
+func demo(t *testing.T) string { return testkit.CopyExample(t, "demo") }
 
 func open(t *testing.T, root string) *envs.Catalog {
 	t.Helper()

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"flag"
 	"image/color"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,6 +20,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/internal/testkit"
 	"github.com/envbench/envbench/ui"
 	"github.com/envbench/envbench/ui/screen"
 	"github.com/envbench/envbench/ui/theme"
@@ -215,43 +215,9 @@ var (
 
 // copyDemo copies examples/demo, without local state, into a temporary
 // workspace.
-func copyDemo(t *testing.T) string {
-	t.Helper()
-	src := filepath.Join("..", "examples", "demo")
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if e.IsDir() {
-			if e.Name() == ".envbench" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
+func copyDemo(t *testing.T) string { return testkit.CopyExample(t, "demo") }
 
-func writeFile(t *testing.T, root, name, content string) {
-	t.Helper()
-	p := filepath.Join(root, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+func writeFile(t *testing.T, root, name, content string) { testkit.WriteFile(t, root, name, content) }
 
 func openCatalog(t *testing.T, root string) *envs.Catalog {
 	t.Helper()

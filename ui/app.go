@@ -43,20 +43,6 @@ type Options struct {
 	Context context.Context
 }
 
-// PipelineRunner runs plans and applies with the pipeline package: the real
-// Terraform.
-type PipelineRunner struct{}
-
-// Plan runs pipeline.Plan.
-func (PipelineRunner) Plan(ctx context.Context, c *envs.Catalog, env, runID string, sink func(pipeline.Event)) (*pipeline.PlanResult, error) {
-	return pipeline.Plan(ctx, c, env, "", pipeline.Options{RunID: runID}, sink)
-}
-
-// Apply runs pipeline.Apply on the reviewed plan's file.
-func (PipelineRunner) Apply(ctx context.Context, c *envs.Catalog, env string, plan *pipeline.PlanResult, confirm, runID string, sink func(pipeline.Event)) (*pipeline.ApplyResult, error) {
-	return pipeline.Apply(ctx, c, env, plan.PlanFile, confirm, pipeline.Options{RunID: runID}, sink)
-}
-
 type entry struct {
 	title  string
 	screen screen.Screen
@@ -87,7 +73,7 @@ func New(opts Options) *Model {
 		opts.Palette = theme.DefaultPalette()
 	}
 	if opts.Runner == nil {
-		opts.Runner = PipelineRunner{}
+		opts.Runner = pipeline.Runner{}
 	}
 	ctx := &screen.Context{
 		Catalog: opts.Catalog,

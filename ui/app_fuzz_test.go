@@ -2,9 +2,6 @@ package ui
 
 import (
 	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,36 +11,10 @@ import (
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/envs/tf"
+	"github.com/envbench/envbench/internal/testkit"
 	"github.com/envbench/envbench/pipeline"
 	"github.com/envbench/envbench/ui/theme"
 )
-
-// copyDemo copies examples/demo into dir, so that forms the fuzzer
-// completes write there.
-func copyDemo(tb testing.TB, dir string) {
-	tb.Helper()
-	src := filepath.Join("..", "examples", "demo")
-	err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if e.IsDir() {
-			if e.Name() == ".envbench" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-}
 
 // cannedRunner answers every plan with the same reviewed plan and every
 // apply with success, without Terraform.
@@ -84,8 +55,7 @@ func FuzzTUI(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 200, 10, 5, 6, 12, 13, 7, 14})
 	f.Add([]byte{201, 0, 0, 6, 12, 'a', 'b', 12, 13, 13, 5, 12})
 	f.Add([]byte{202, 1, 1, 4, 9, 9, 12, 13, 3, 2, 16, 17})
-	dir := f.TempDir()
-	copyDemo(f, dir)
+	dir := testkit.CopyExample(f, "demo")
 	catalog, err := envs.Open(dir, time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 	if err != nil {
 		f.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/internal/testkit"
 	"github.com/envbench/envbench/pipeline"
 	"github.com/envbench/envbench/ui/plan"
 	"github.com/envbench/envbench/ui/screen"
@@ -32,9 +33,7 @@ func (blockingRunner) Apply(context.Context, *envs.Catalog, string, *pipeline.Pl
 // TestBusyPlanScreenStaysAndQuitWaits: esc does not leave a running plan
 // unwatched, q asks, and quitting waits for the run to stop.
 func TestBusyPlanScreenStaysAndQuitWaits(t *testing.T) {
-	dir := t.TempDir()
-	copyDemo(t, dir)
-	c, err := envs.Open(dir, time.Now())
+	c, err := envs.Open(testkit.CopyExample(t, "demo"), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

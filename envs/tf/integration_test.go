@@ -3,7 +3,6 @@ package tf_test
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/envs/tf"
+	"github.com/envbench/envbench/internal/testkit"
 )
 
 // terraform returns the terraform binary, or skips: `make test` installs
@@ -35,26 +35,8 @@ type sandbox struct {
 
 func newSandbox(t *testing.T) *sandbox {
 	t.Helper()
-	src := filepath.Join("..", "..", "examples", "demo")
-	root := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			if d.Name() == ".envbench" || rel == "envs" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(root, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(root, rel), data, 0o644)
-	})
-	if err != nil {
+	root := testkit.CopyExample(t, "demo")
+	if err := os.RemoveAll(filepath.Join(root, "envs")); err != nil {
 		t.Fatal(err)
 	}
 	s := &sandbox{t: t, root: root}

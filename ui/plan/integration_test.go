@@ -1,8 +1,6 @@
 package plan
 
 import (
-	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,23 +11,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/internal/testkit"
 	"github.com/envbench/envbench/pipeline"
 	"github.com/envbench/envbench/ui/keys"
 	"github.com/envbench/envbench/ui/screen"
 	"github.com/envbench/envbench/ui/theme"
 )
-
-// pipelineRunner is the TUI's runner (ui.PipelineRunner), which this package
-// cannot import.
-type pipelineRunner struct{}
-
-func (pipelineRunner) Plan(ctx context.Context, c *envs.Catalog, env, runID string, sink func(pipeline.Event)) (*pipeline.PlanResult, error) {
-	return pipeline.Plan(ctx, c, env, "", pipeline.Options{RunID: runID}, sink)
-}
-
-func (pipelineRunner) Apply(ctx context.Context, c *envs.Catalog, env string, p *pipeline.PlanResult, confirm, runID string, sink func(pipeline.Event)) (*pipeline.ApplyResult, error) {
-	return pipeline.Apply(ctx, c, env, p.PlanFile, confirm, pipeline.Options{RunID: runID}, sink)
-}
 
 // program runs a screen's commands in goroutines and feeds their messages
 // back, as bubbletea would, one at a time on the test's goroutine.
@@ -77,29 +64,8 @@ func (p *program) until(what string, cond func() bool) {
 // pipeline with a stand-in terraform that stops after its first planned
 // change: the change must be on screen while Terraform still runs.
 func TestFirstChangeShowsWhileTerraformPlans(t *testing.T) {
-	root := t.TempDir()
-	src := filepath.Join("..", "..", "examples", "demo")
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			if d.Name() == ".envbench" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(root, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(root, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fakeTF, _ := filepath.Abs(filepath.Join("..", "..", "envs", "tf", "testdata", "fake-terraform"))
+	root := testkit.CopyExample(t, "demo")
+	fakeTF := testkit.FakeTerraform()
 	settings, _ := os.ReadFile(filepath.Join(root, "envbench.yaml"))
 	os.WriteFile(filepath.Join(root, "envbench.yaml"), append(settings, []byte("terraform:\n  binary: "+fakeTF+"\n")...), 0o644)
 	fifo := filepath.Join(t.TempDir(), "release")
@@ -113,7 +79,7 @@ func TestFirstChangeShowsWhileTerraformPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := &screen.Context{Catalog: c, Styles: theme.NewStyles(theme.PlainPalette(), true), Keys: keys.DefaultKeyMap(), Now: time.Now, Runner: pipelineRunner{}}
+	ctx := &screen.Context{Catalog: c, Styles: theme.NewStyles(theme.PlainPalette(), true), Keys: keys.DefaultKeyMap(), Now: time.Now, Runner: pipeline.Runner{}}
 	s := New(ctx, "qa")
 	s.SetSize(100, 30)
 	p := &program{t: t, s: s, msgs: make(chan tea.Msg, 64)}

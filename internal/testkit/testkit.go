@@ -1,0 +1,64 @@
+// Package testkit holds what envbench's tests share: copies of the example
+// workspaces to run against, and small file helpers. Tests only.
+package testkit
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// moduleRoot is the repository root, found from this file's place.
+func moduleRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// CopyExample copies examples/<name> (without its local state in
+// .envbench/) into a temporary directory and returns it.
+func CopyExample(tb testing.TB, name string) string {
+	tb.Helper()
+	src := filepath.Join(moduleRoot(), "examples", name)
+	dst := tb.TempDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			if d.Name() == ".envbench" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dst
+}
+
+// WriteFile writes content to name under root, making directories.
+func WriteFile(tb testing.TB, root, name, content string) {
+	tb.Helper()
+	p := filepath.Join(root, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// FakeTerraform is the path of the stand-in terraform the adapter tests
+// drive (envs/tf/testdata/fake-terraform).
+func FakeTerraform() string {
+	return filepath.Join(moduleRoot(), "envs", "tf", "testdata", "fake-terraform")
+}

@@ -243,11 +243,3 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version: exit %d %q", r.code, r.stdout)
 	}
 }
-
-// lookTerraform finds the terraform the integration tests need.
-func lookTerraform() (string, error) {
-	if p, err := exec.LookPath("terraform"); err == nil {
-		return p, nil
-	}
-	return exec.LookPath("tofu")
-}

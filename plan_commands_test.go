@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/envbench/envbench/internal/testkit"
 )
 
 // A plan in which the database grows tenfold and the DNS zone is replaced.
@@ -137,9 +139,7 @@ var planFileLine = regexp.MustCompile(`Saved plan: (\S+)`)
 // TestPlanAndApplyHeadless runs plan and apply against a copy of the demo
 // with the real terraform.
 func TestPlanAndApplyHeadless(t *testing.T) {
-	if _, err := lookTerraform(); err != nil {
-		t.Skip(err)
-	}
+	testkit.Terraform(t)
 	root := copyWorkspace(t, "demo")
 
 	r := envbench(t, root, "plan", "dev-alice")

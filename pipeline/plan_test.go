@@ -15,14 +15,8 @@ import (
 	"github.com/envbench/envbench/internal/testkit"
 )
 
-func terraform(t *testing.T) string {
-	t.Helper()
-	bin, err := tf.Find("")
-	if err != nil {
-		t.Skipf("%v (make test installs Terraform first)", err)
-	}
-	return bin
-}
+// terraform returns the terraform binary, or skips.
+func terraform(t *testing.T) string { return testkit.Terraform(t) }
 
 // demo copies examples/demo into a temporary workspace.
 func demo(t *testing.T) string { return testkit.CopyExample(t, "demo") }

@@ -15,16 +15,8 @@ import (
 	"github.com/envbench/envbench/internal/testkit"
 )
 
-// terraform returns the terraform binary, or skips: `make test` installs
-// one first (make tools).
-func terraform(t *testing.T) string {
-	t.Helper()
-	bin, err := tf.Find("")
-	if err != nil {
-		t.Skipf("%v (make test installs Terraform first)", err)
-	}
-	return bin
-}
+// terraform returns the terraform binary, or skips.
+func terraform(t *testing.T) string { return testkit.Terraform(t) }
 
 // sandbox is a copy of examples/demo with one sandbox environment, rendered.
 type sandbox struct {

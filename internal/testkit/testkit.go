@@ -5,6 +5,7 @@ package testkit
 import (
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -61,4 +62,17 @@ func WriteFile(tb testing.TB, root, name, content string) {
 // drive (envs/tf/testdata/fake-terraform).
 func FakeTerraform() string {
 	return filepath.Join(moduleRoot(), "envs", "tf", "testdata", "fake-terraform")
+}
+
+// Terraform returns the terraform (or tofu) binary on PATH, or skips the
+// test: `make test` installs Terraform first (make tools).
+func Terraform(tb testing.TB) string {
+	tb.Helper()
+	for _, name := range []string{"terraform", "tofu"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	tb.Skip("no terraform or tofu on PATH (make test installs Terraform first)")
+	return ""
 }

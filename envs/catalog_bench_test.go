@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/envbench/envbench/internal/testkit"
 )
 
 // generateWorkspace writes a workspace of nArchetypes archetypes and nEnvs
@@ -16,15 +16,7 @@ import (
 func generateWorkspace(tb testing.TB, nArchetypes, nEnvs int) string {
 	tb.Helper()
 	root := tb.TempDir()
-	write := func(name, content string) {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	write := func(name, content string) { testkit.WriteFile(tb, root, name, content) }
 	write("envbench.yaml", "name: generated\ncloud: simulated\ndefaults:\n  region: eu-west-1\n")
 	for a := 0; a < nArchetypes; a++ {
 		dir := fmt.Sprintf("archetypes/arch-%02d/", a)

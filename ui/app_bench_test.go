@@ -2,14 +2,13 @@ package ui
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/internal/testkit"
 	"github.com/envbench/envbench/ui/theme"
 )
 
@@ -17,15 +16,7 @@ import (
 func benchCatalog(tb testing.TB, n int) *envs.Catalog {
 	tb.Helper()
 	root := tb.TempDir()
-	write := func(name, content string) {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	write := func(name, content string) { testkit.WriteFile(tb, root, name, content) }
 	write("envbench.yaml", "name: bench\ncloud: simulated\ndefaults: {region: eu-west-1}\n")
 	for a := 0; a < 5; a++ {
 		write(fmt.Sprintf("archetypes/arch-%d/archetype.yaml", a), "inputs:\n  vpc_cidr: {type: cidr, required: true}\n  size: {type: enum, values: [s, m], default: s}\n")

@@ -41,7 +41,21 @@ type Options struct {
 	Runner screen.Runner
 	// Context is what runs derive from; nil means context.Background.
 	Context context.Context
+	// Changes signals changes to the workspace's files (envs.Watch); the
+	// environments list then reloads by itself. Nil: only `r` reloads.
+	Changes <-chan struct{}
 }
+
+// reloadDelay is how long the list waits after a change to the workspace's
+// files before it reloads, so that an editor's save (a write, a rename, a
+// chmod) is read once, whole.
+const reloadDelay = 150 * time.Millisecond
+
+// filesChangedMsg says the workspace's files changed.
+type filesChangedMsg struct{}
+
+// reloadDueMsg says the delay after change number gen has passed.
+type reloadDueMsg struct{ gen int }
 
 type entry struct {
 	title  string
@@ -59,6 +73,10 @@ type Model struct {
 	flashErr    bool
 	confirmQuit string // what runs, while asking whether to quit
 	quitting    bool   // quit once the cancelled work has stopped
+	screens     map[screen.Kind]opener
+	command     components.CommandLine
+	changes     <-chan struct{}
+	changeGen   int // changes seen; a reload waits for the latest
 }
 
 var _ tea.Model = (*Model)(nil)
@@ -84,7 +102,8 @@ func New(opts Options) *Model {
 		Base:    opts.Context,
 		Runs:    &sync.WaitGroup{},
 	}
-	m := &Model{ctx: ctx, palette: opts.Palette}
+	m := &Model{ctx: ctx, palette: opts.Palette, screens: registry(), changes: opts.Changes}
+	m.command = components.NewCommandLine(&ctx.Styles)
 	m.stack = []entry{{title: "environments", screen: environments.New(ctx)}}
 	return m
 }
@@ -97,6 +116,12 @@ func Run(ctx context.Context, opts Options, waitNote io.Writer) error {
 	base, cancel := context.WithCancel(ctx)
 	defer cancel()
 	opts.Context = base
+	if opts.Changes == nil && opts.Catalog != nil {
+		// Without a watcher the list still reloads on r.
+		if changes, err := envs.Watch(base, opts.Catalog.Root); err == nil {
+			opts.Changes = changes
+		}
+	}
 	m := New(opts)
 	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
 	cancel()
@@ -113,7 +138,21 @@ func Run(ctx context.Context, opts Options, waitNote io.Writer) error {
 // Init asks the terminal for its background colour and starts the first
 // screen.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.top().Init())
+	return tea.Batch(tea.RequestBackgroundColor, m.top().Init(), m.waitForChange())
+}
+
+// waitForChange waits for the next change to the workspace's files.
+func (m *Model) waitForChange() tea.Cmd {
+	ch := m.changes
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		if _, ok := <-ch; !ok {
+			return nil // the watcher stopped: only r reloads from now on
+		}
+		return filesChangedMsg{}
+	}
 }
 
 func (m *Model) top() screen.Screen { return m.stack[len(m.stack)-1].screen }
@@ -160,6 +199,21 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case screen.ReloadMsg:
 		return m.reload(msg.Select)
+	case filesChangedMsg:
+		m.changeGen++
+		gen := m.changeGen
+		return tea.Batch(m.waitForChange(), tea.Tick(reloadDelay, func(time.Time) tea.Msg { return reloadDueMsg{gen: gen} }))
+	case reloadDueMsg:
+		if msg.gen != m.changeGen {
+			return nil // a later change resets the delay
+		}
+		return m.reload("")
+	case screen.Open:
+		cmd, err := m.open(msg)
+		if err != nil {
+			m.setFlash(err.Error(), true)
+		}
+		return cmd
 	case screen.CatalogMsg:
 		if msg.Err != nil {
 			m.ctx.LoadErr = msg.Err
@@ -255,6 +309,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.confirmQuit != "" {
 		return m.answerQuit(msg)
 	}
+	if m.command.Active() {
+		return m.handleCommandKey(msg)
+	}
 	if key.Matches(msg, k.Force) {
 		if w, ok := m.top().(screen.Worker); ok && w.Busy() != "" {
 			return m.updateTop(msg)
@@ -269,9 +326,14 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.quit()
 	case key.Matches(msg, k.Help):
 		if _, isHelp := m.top().(*help.Screen); !isHelp {
-			return m.push("help", m.helpScreen())
+			cmd, _ := m.open(screen.Open{Kind: screen.KindHelp})
+			return cmd
 		}
 		return nil
+	case key.Matches(msg, k.Command):
+		cmd := m.command.Open()
+		m.sizeCommandLine()
+		return cmd
 	case key.Matches(msg, k.Back):
 		if b, ok := m.top().(screen.Backer); ok && b.Back() {
 			return nil
@@ -397,6 +459,12 @@ func (m *Model) header() string {
 func (m *Model) footer() string {
 	st := &m.ctx.Styles
 	switch {
+	case m.command.Active():
+		line := m.command.View()
+		if m.command.Hint != "" {
+			line += "  " + st.Subtle.Render(m.command.Hint)
+		}
+		return ansi.Truncate(line, m.width, "…")
 	case m.quitting:
 		return ansi.Truncate(st.FlashError.Render("quitting: waiting for Terraform to exit cleanly… (ctrl+c again quits now and may leave the state locked)"), m.width, "…")
 	case m.confirmQuit != "":

@@ -12,7 +12,6 @@ import (
 
 	"github.com/envbench/envbench/config"
 	"github.com/envbench/envbench/ui/components"
-	"github.com/envbench/envbench/ui/newenv"
 	"github.com/envbench/envbench/ui/screen"
 )
 
@@ -144,11 +143,7 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		if i < 0 {
 			return nil
 		}
-		form, err := newenv.New(s.ctx, s.list[i].Name)
-		if err != nil {
-			return screen.Flash(err.Error(), true)
-		}
-		return screen.Push("new environment", form)
+		return screen.Open{Kind: screen.KindNewEnv, Archetype: s.list[i].Name}.Cmd()
 	}
 	return nil
 }

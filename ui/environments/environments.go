@@ -13,10 +13,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/envbench/envbench/envs"
-	"github.com/envbench/envbench/ui/archetypes"
 	"github.com/envbench/envbench/ui/components"
-	"github.com/envbench/envbench/ui/newenv"
-	"github.com/envbench/envbench/ui/plan"
 	"github.com/envbench/envbench/ui/screen"
 	"github.com/envbench/envbench/ui/theme"
 )
@@ -302,37 +299,30 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.NewEnv):
 		return s.openNewEnvironment()
 	case key.Matches(msg, k.Archetypes):
-		return screen.Push("archetypes", archetypes.New(s.ctx))
+		return screen.Open{Kind: screen.KindArchetypes}.Cmd()
 	case key.Matches(msg, k.Plan):
 		return s.openPlan()
 	}
 	return nil
 }
 
-// openPlan pushes the plan screen for the selected environment.
+// openPlan opens the plan screen for the selected environment.
 func (s *Screen) openPlan() tea.Cmd {
 	e := s.selected()
-	switch {
-	case e == nil:
+	if e == nil {
 		return nil
-	case !e.Valid():
-		return screen.Flash(fmt.Sprintf("%s has %d problem(s); fix them before planning (see the detail pane)", e.Name, len(e.Diags)), true)
-	case s.ctx.Runner == nil:
-		return screen.Flash("planning is not available here", true)
 	}
-	return screen.Push("plan "+e.Name, plan.New(s.ctx, e.Name))
+	return screen.Open{Kind: screen.KindPlan, Env: e.Name}.Cmd()
 }
 
+// openNewEnvironment opens the new-environment form, suggesting the
+// selected environment's archetype.
 func (s *Screen) openNewEnvironment() tea.Cmd {
-	suggested := ""
+	o := screen.Open{Kind: screen.KindNewEnv}
 	if e := s.selected(); e != nil {
-		suggested = e.Archetype
+		o.Env = e.Name
 	}
-	form, err := newenv.Pick(s.ctx, suggested)
-	if err != nil {
-		return screen.Flash(err.Error(), true)
-	}
-	return screen.Push("new environment", form)
+	return o.Cmd()
 }
 
 // View draws the title line, the table, the filter and the detail pane.

@@ -12,6 +12,10 @@ type KeyMap struct {
 	Help  key.Binding
 	Back  key.Binding
 	Force key.Binding // ctrl+c
+	// The ":" command line, which opens any screen by name.
+	Command         key.Binding
+	CommandComplete key.Binding
+	CommandRun      key.Binding
 
 	// Lists.
 	Up       key.Binding
@@ -55,6 +59,10 @@ func DefaultKeyMap() KeyMap {
 		Back:  b([]string{"esc"}, "esc", "back"),
 		Force: b([]string{"ctrl+c"}, "ctrl+c", "cancel / quit"),
 
+		Command:         b([]string{":"}, ":", "open a screen by name"),
+		CommandComplete: b([]string{"tab"}, "tab", "complete"),
+		CommandRun:      b([]string{"enter"}, "enter", "open"),
+
 		Up:       b([]string{"up", "k"}, "↑/k", "up"),
 		Down:     b([]string{"down", "j"}, "↓/j", "down"),
 		PageUp:   b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
@@ -91,5 +99,5 @@ func (k KeyMap) Navigation() []key.Binding {
 
 // Global returns the bindings the root model handles, for help.
 func (k KeyMap) Global() []key.Binding {
-	return []key.Binding{k.Help, k.Back, k.Quit, k.Force}
+	return []key.Binding{k.Command, k.Help, k.Back, k.Quit, k.Force}
 }

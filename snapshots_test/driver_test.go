@@ -50,6 +50,7 @@ type driver struct {
 
 func newDriver(t *testing.T, c *envs.Catalog, palette theme.Palette, width, height int) *driver {
 	t.Helper()
+	palette.StaticCursor = true // no blink timers: the suite is bound by CPU
 	d := &driver{t: t, model: ui.New(ui.Options{Catalog: c, Palette: palette, Now: func() time.Time { return Now }})}
 	d.exec(d.model.Init())
 	d.send(tea.WindowSizeMsg{Width: width, Height: height})

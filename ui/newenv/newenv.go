@@ -252,8 +252,10 @@ func (s *Screen) editKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Prev):
 		return s.focusField(s.focus - 1)
 	case key.Matches(msg, k.Next):
+		// Only the field's own problem holds the cursor: one the submit
+		// found may be fixed in another field (protected, or the ttl).
 		f.shown = true
-		if f.problem() != nil {
+		if f.err != nil {
 			return nil
 		}
 		if s.focus == len(s.fields)-1 {
@@ -317,7 +319,7 @@ func (s *Screen) review() tea.Cmd {
 	s.problems = nil
 	s.recheck()
 	for i, f := range s.fields {
-		f.shown = true
+		f.shown, f.submitErr = true, nil
 		if f.problem() != nil {
 			return s.focusField(i)
 		}

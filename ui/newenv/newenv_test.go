@@ -389,3 +389,25 @@ func TestKeys(t *testing.T) {
 		t.Errorf("esc did not cancel the form: %v", msgs)
 	}
 }
+
+// TestSubmitProblemFixedElsewhere checks that a problem the submit found
+// (a protected environment with a ttl) does not hold the cursor in its
+// field: it may be fixed in another one.
+func TestSubmitProblemFixedElsewhere(t *testing.T) {
+	s, _ := form(t, "sandbox", 80, 24)
+	fill(t, s, "")
+	goTo(t, s, "protected").on = true
+	goTo(t, s, "inputs.vpc_cidr")
+	press(t, s, "=10.100.64.0/20", "enter", "enter", "enter", "enter")
+	if f := s.fields[s.focus]; f.key != "ttl" || f.problem() == nil {
+		t.Fatalf("cursor on %s with problem %v, want ttl's problem", f.key, f.problem())
+	}
+	press(t, s, "enter")
+	if key := s.fields[s.focus].key; key != "protected" {
+		t.Fatalf("enter on ttl went to %s, want protected", key)
+	}
+	press(t, s, "left", "enter", "enter", "enter", "enter", "enter")
+	if s.stage != confirming {
+		t.Errorf("stage = %d, want the confirmation; cursor on %s: %v", s.stage, s.fields[s.focus].key, s.fields[s.focus].problem())
+	}
+}

@@ -186,10 +186,9 @@ func (s *Screen) checkInput(in *config.Input, text string) error {
 	if config.CheckAccount(account) != nil {
 		return nil
 	}
+	// As in CheckCandidate, an environment of the same name is left out
+	// of the comparison (the name field reports that one).
 	name := s.fieldValue("name")
-	if config.CheckEnvironmentName(name) != nil {
-		name = "new"
-	}
 	if diags := s.ctx.Catalog.Workspace.CheckOverlap(name, account, s.archetype, *in, v); len(diags) > 0 {
 		return errors.New(diags[0].Message)
 	}

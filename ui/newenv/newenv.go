@@ -288,8 +288,9 @@ func (s *Screen) change(f *field, back bool) {
 	f.choice = (f.choice + step) % len(f.options)
 }
 
-// typeInto feeds a key or a paste to the focused text field and checks the
-// form again: the field's problem is shown as it is typed.
+// typeInto feeds a key or a paste to the focused text field and checks it
+// again, and the fields that depend on it: its problem is shown as it is
+// typed.
 func (s *Screen) typeInto(msg tea.Msg) tea.Cmd {
 	f := s.fields[s.focus]
 	before := f.text.Value()
@@ -297,7 +298,10 @@ func (s *Screen) typeInto(msg tea.Msg) tea.Cmd {
 	f.text, cmd = f.text.Update(msg)
 	if f.text.Value() != before {
 		f.shown, f.submitErr = true, nil
-		s.recheck()
+		f.recheck()
+		if f.key == "name" || f.key == "account" {
+			s.recheck() // a CIDR is compared within the account, under the name
+		}
 	}
 	return cmd
 }

@@ -152,3 +152,91 @@ func CheckRole(s string) error {
 	}
 	return nil
 }
+
+// MissingInput is the problem of a required input left unset, in the words
+// validate uses for it.
+func MissingInput(in Input) string {
+	desc := in.TypeLabel()
+	if in.Description != "" {
+		desc += ": " + in.Description
+	}
+	return "missing required input (" + desc + ")"
+}
+
+// CheckNewEnvironmentName checks the name of a would-be environment: a valid
+// name that no environment of the workspace has yet.
+func (ws *Workspace) CheckNewEnvironmentName(name string) error {
+	if err := CheckEnvironmentName(name); err != nil {
+		return err
+	}
+	if _, exists := ws.Environment(name); exists {
+		return fmt.Errorf("environment %s already exists; choose another name", name)
+	}
+	return nil
+}
+
+// CheckOverlap checks one CIDR (or list of CIDR) input of a would-be
+// environment, with value as Input.CheckText returns it, against the ranges
+// the workspace's other environments hold in account. It returns the
+// overlaps validate would report on that input, none when the input is
+// shared, not a CIDR or the account is not set.
+func (ws *Workspace) CheckOverlap(name, account string, a *Archetype, in Input, value any) Diagnostics {
+	if in.Shared || account == "" || (in.Type != TypeCIDR && !(in.Type == TypeList && in.itemType() == TypeCIDR)) {
+		return nil
+	}
+	file := "envs/" + name + ".yaml"
+	e := &Environment{
+		Name: name, File: file, Archetype: a.Name, Account: account,
+		Inputs: map[string]any{in.Name: value},
+		pos:    map[string]Position{}, root: &yaml.Node{Kind: yaml.MappingNode},
+	}
+	others := slices.DeleteFunc(slices.Clone(ws.Environments), func(o *Environment) bool { return o.Name == name })
+	archetypes := ws.archetypeMap()
+	archetypes[a.Name] = a
+	field := "inputs." + in.Name
+	var out Diagnostics
+	for _, d := range overlaps(append(others, e), archetypes)[e] {
+		if d.Field == field || strings.HasPrefix(d.Field, field+"[") {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// CheckFormText checks text typed into the new-environment form for an input
+// the way validate checks the same text written as the input's value in an
+// environment file, with the same messages, and returns the typed value. A
+// list's text is its items separated by commas, each checked as an item of
+// the list (a problem names the item as validate does: name[index]); a map's
+// text is key=value pairs separated by commas.
+func (in Input) CheckFormText(text string) (any, error) {
+	switch in.Type {
+	case TypeMap:
+		return in.CheckText(text)
+	case TypeList:
+		item := Input{Type: in.itemType(), Pattern: in.Pattern, Min: in.Min, Max: in.Max, Shared: in.Shared}
+		out := []any{}
+		for i, part := range splitList(text) {
+			v, err := item.scalar(textNode(part))
+			if err != nil {
+				return nil, fmt.Errorf("%s[%d]: %w", in.Name, i, err)
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	}
+	return in.scalar(textNode(text))
+}
+
+// textNode is text as a plain value in a YAML file: its tag resolved as YAML
+// resolves it (20 is a number, true a boolean). Text that would not read
+// back as itself in plain form is a string.
+func textNode(text string) *yaml.Node {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err == nil && len(doc.Content) == 1 {
+		if n := doc.Content[0]; n.Kind == yaml.ScalarNode && n.Style == 0 && n.Value == text {
+			return n
+		}
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: text}
+}

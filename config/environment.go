@@ -303,11 +303,7 @@ func (e *Environment) checkInputs(a *Archetype) {
 		if k := keyNode(e.root, "inputs"); k != nil {
 			where = k
 		}
-		desc := in.TypeLabel()
-		if in.Description != "" {
-			desc += ": " + in.Description
-		}
-		d.errorf(where, "inputs."+in.Name, "missing required input (%s)", desc)
+		d.errorf(where, "inputs."+in.Name, "%s", MissingInput(in))
 	}
 	e.Diags = append(e.Diags, d.diags...)
 }

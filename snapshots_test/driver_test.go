@@ -28,21 +28,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	// The screen cases spend their time waiting on timers, not computing.
-	if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == f.DefValue {
-		_ = flag.Set("test.parallel", "64")
-	}
-	os.Exit(m.Run())
-}
-
 // Now is the fixed clock every snapshot is drawn at.
 var Now = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 
 // driver runs the root model synchronously: it delivers a message, runs the
-// commands Update returns, delivers their messages in a fixed order, and
-// drops the cursor blink timers, so a screen looks the same on every run.
+// commands Update returns and delivers their messages in a fixed order, so a
+// screen looks the same on every run. Text cursors do not blink
+// (Palette.StaticCursor): no command waits on a timer, and the suite is
+// bound by CPU.
 type driver struct {
 	t     *testing.T
 	model tea.Model
@@ -50,6 +43,7 @@ type driver struct {
 
 func newDriver(t *testing.T, c *envs.Catalog, palette theme.Palette, width, height int) *driver {
 	t.Helper()
+	palette.StaticCursor = true // no blink timers: the suite is bound by CPU
 	d := &driver{t: t, model: ui.New(ui.Options{Catalog: c, Palette: palette, Now: func() time.Time { return Now }})}
 	d.exec(d.model.Init())
 	d.send(tea.WindowSizeMsg{Width: width, Height: height})
@@ -136,7 +130,7 @@ func (d *driver) deliver(msg tea.Msg) {
 		return
 	}
 	if t := reflect.TypeOf(msg); strings.HasPrefix(t.PkgPath(), "charm.land/bubbles/v2/cursor") {
-		return // blink timers: the cursor stays as it was first drawn
+		return // a blinking cursor left somewhere: it stays as it was first drawn
 	}
 	var cmd tea.Cmd
 	d.model, cmd = d.model.Update(msg)

@@ -1,7 +1,9 @@
 package snapshots_test
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,16 +61,18 @@ func screenCases() []screenCase {
 		{name: "new_environment_form", keys: []string{"a", "n"}},
 		{name: "new_environment_field_error", keys: []string{"a", "n", "=Dev Carol", "enter"}},
 		{name: "new_environment_inputs", keys: []string{"a", "n", fillSandbox}},
-		{name: "new_environment_rejected", keys: []string{"a", "n", fillSandbox, "=10.100.4.0/24", "enter", "enter", "enter", "enter"}},
+		{name: "new_environment_input_error", keys: []string{"a", "n", fillSandbox, "=10.100.64.0/20", "enter", "enter", "=500"}},
+		{name: "new_environment_overlap", keys: []string{"a", "n", fillSandbox, "=10.100.4.0/24", "enter"}},
+		{name: "new_environment_rejected", keys: []string{"a", "n", "=dev-carol", "enter", "enter", "=carol", "enter", "=333333333333", "enter", "enter",
+			"=arn:aws:iam::444444444444:role/envbench-sandbox", "enter", "=7d", "enter", "enter", "=10.100.64.0/20", "enter", "enter", "enter", "enter"}},
+		{name: "new_environment_confirm", keys: []string{"a", "n", fillSandbox, "=10.100.64.0/20", "enter", "enter", "enter", "enter"}},
 	}
 }
 
 // goldenName names the golden files of a case at a size.
 func goldenName(name string, w, h int) string { return fmt.Sprintf("%s_%dx%d", name, w, h) }
 
-// TestScreens draws every case at every size. The cases wait on the cursor
-// blink timers of the form fields they type into, so they run in parallel
-// (TestMain raises -test.parallel: they sleep, not compute).
+// TestScreens draws every case at every size, in parallel.
 func TestScreens(t *testing.T) {
 	for _, tc := range screenCases() {
 		for _, size := range sizes {
@@ -98,6 +102,10 @@ func TestNewEnvironmentIsWritten(t *testing.T) {
 	root := demoState(t)
 	d := newDriver(t, openCatalog(t, root), theme.DefaultPalette(), 120, 40)
 	d.keys("a", "n", fillSandbox, "=10.100.64.0/20", "enter", "enter", "enter", "enter")
+	if _, err := os.Stat(filepath.Join(root, "envs", "dev-carol.yaml")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("envs/dev-carol.yaml exists before the confirmation (stat: %v)", err)
+	}
+	d.keys("enter")
 	data, err := os.ReadFile(filepath.Join(root, "envs", "dev-carol.yaml"))
 	if err != nil {
 		t.Fatalf("the form did not write the environment: %v\n%s", err, d.view(0))

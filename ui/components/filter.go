@@ -16,7 +16,7 @@ type FilterInput struct {
 
 // NewFilterInput returns an idle filter.
 func NewFilterInput(styles *theme.Styles) FilterInput {
-	in := textinput.New()
+	in := NewTextInput(styles)
 	in.Prompt = "/"
 	in.Placeholder = "filter"
 	in.CharLimit = 200
@@ -68,3 +68,15 @@ func (f *FilterInput) Update(msg tea.Msg) (bool, tea.Cmd) {
 
 // View draws the filter line.
 func (f *FilterInput) View() string { return f.input.View() }
+
+// NewTextInput returns a text input whose cursor blinks unless the palette
+// asks for a static one.
+func NewTextInput(styles *theme.Styles) textinput.Model {
+	in := textinput.New()
+	if styles.Palette.StaticCursor {
+		st := in.Styles()
+		st.Cursor.Blink = false
+		in.SetStyles(st)
+	}
+	return in
+}

@@ -1,18 +1,18 @@
 // Package newenv is the new-environment screen: a form built from an
-// archetype's typed inputs. Each field is checked as it is filled in, the
-// whole file is validated as `envbench validate` would, and envs/<name>.yaml
-// is written only when it is valid.
+// archetype's typed inputs. Each field shows its own problem under it as it
+// is typed, with config's checks (the ones `envbench validate` runs), a CIDR
+// against the other environments of the account included. Submitting checks
+// the whole file as validate would and shows the YAML to be written; only
+// once that is confirmed is envs/<name>.yaml written.
 package newenv
 
 import (
+	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/huh/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/envbench/envbench/config"
 	"github.com/envbench/envbench/envs"
@@ -21,26 +21,34 @@ import (
 
 var ids atomic.Int64
 
+// stage is the step the screen is at.
+type stage int
+
+const (
+	picking    stage = iota // choosing the archetype
+	editing                 // filling in the fields
+	confirming              // showing the file that will be written
+	saving                  // validating and writing, off the UI goroutine
+)
+
 // Screen is the new-environment form.
 type Screen struct {
 	ctx       *screen.Context
 	id        int64
+	keys      formKeys
+	stage     stage
 	archetype *config.Archetype
-	picked    string // bound to the archetype picker
-	form      *huh.Form
-	fields    fields
-	problems  config.Diagnostics
-	saving    bool
-	width     int
-	height    int
-}
-
-// fields are the values the form's fields are bound to.
-type fields struct {
-	name, description, owner, account, region, role, ttl string
-	protected                                            bool
-	text                                                 map[string]*string
-	flags                                                map[string]*bool
+	choices   []*config.Archetype // the archetypes the picker offers
+	picked    int
+	fields    []*field
+	focus     int
+	offset    int // the first line of the form on screen
+	// problems are those of the last submit that no field stands for.
+	problems config.Diagnostics
+	draft    config.Draft
+	yaml     string // the file the draft becomes, shown for confirmation
+	width    int
+	height   int
 }
 
 // createdMsg reports the outcome of writing the environment file.
@@ -55,6 +63,32 @@ type createdMsg struct {
 var _ screen.Screen = (*Screen)(nil)
 var _ screen.InputCapturer = (*Screen)(nil)
 
+// formKeys are the form's bindings; each says what it does at the step
+// where Bindings shows it.
+type formKeys struct {
+	Next, Review, Prev, Change, Cancel key.Binding
+	Up, Down, Pick                     key.Binding
+	Write, Edit                        key.Binding
+}
+
+func defaultFormKeys() formKeys {
+	b := func(keys []string, help, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return formKeys{
+		Next:   b([]string{"enter", "tab", "down"}, "enter", "next field"),
+		Review: b([]string{"enter"}, "enter", "review the file"),
+		Prev:   b([]string{"shift+tab", "up"}, "shift+tab", "previous field"),
+		Change: b([]string{"left", "right", "space"}, "←/→", "change"),
+		Cancel: b([]string{"esc"}, "esc", "cancel"),
+		Up:     b([]string{"up", "k"}, "↑/↓", "choose"),
+		Down:   b([]string{"down", "j"}, "↑/↓", "choose"),
+		Pick:   b([]string{"enter"}, "enter", "use this archetype"),
+		Write:  b([]string{"enter", "y"}, "enter", "write the file"),
+		Edit:   b([]string{"esc", "n"}, "esc", "back to the form"),
+	}
+}
+
 // Pick returns the screen starting with an archetype picker, its cursor on
 // suggested (which may be empty).
 func Pick(ctx *screen.Context, suggested string) (*Screen, error) {
@@ -62,8 +96,19 @@ func Pick(ctx *screen.Context, suggested string) (*Screen, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.picked = suggested
-	s.form = s.pickerForm()
+	for _, a := range ctx.Catalog.Archetypes {
+		if len(ctx.Catalog.ArchetypeDiagnostics(a.Name)) > 0 {
+			continue
+		}
+		if a.Name == suggested {
+			s.picked = len(s.choices)
+		}
+		s.choices = append(s.choices, a)
+	}
+	if len(s.choices) == 0 {
+		return nil, errors.New("every archetype of the workspace has errors; run envbench validate and fix them first")
+	}
+	s.stage = picking
 	return s, nil
 }
 
@@ -80,245 +125,76 @@ func New(ctx *screen.Context, archetype string) (*Screen, error) {
 	if diags := ctx.Catalog.ArchetypeDiagnostics(a.Name); len(diags) > 0 {
 		return nil, fmt.Errorf("archetype %s has errors; fix %s first", a.Name, a.File)
 	}
-	s.archetype = a
-	s.form = s.mainForm()
+	s.useArchetype(a)
 	return s, nil
 }
 
 func newScreen(ctx *screen.Context) (*Screen, error) {
 	if ctx.Catalog == nil || len(ctx.Catalog.Archetypes) == 0 {
-		return nil, fmt.Errorf("the workspace has no archetypes; add one under archetypes/ first")
+		return nil, errors.New("the workspace has no archetypes; add one under archetypes/ first")
 	}
-	s := &Screen{ctx: ctx, id: ids.Add(1)}
-	s.fields.region = ctx.Catalog.Settings.DefaultRegion
-	return s, nil
+	return &Screen{ctx: ctx, id: ids.Add(1), keys: defaultFormKeys()}, nil
 }
 
-func (s *Screen) theme() huh.Theme {
-	if s.ctx.Styles.Palette.Plain {
-		return huh.ThemeFunc(huh.ThemeBase)
-	}
-	return huh.ThemeFunc(huh.ThemeCharm)
+// useArchetype builds the form of an archetype, its first field focused.
+func (s *Screen) useArchetype(a *config.Archetype) tea.Cmd {
+	s.archetype, s.stage = a, editing
+	s.buildFields()
+	s.resizeFields()
+	s.focus = 0
+	return s.fields[0].focusCmd()
 }
 
-func (s *Screen) pickerForm() *huh.Form {
-	var opts []huh.Option[string]
-	for _, a := range s.ctx.Catalog.Archetypes {
-		if len(s.ctx.Catalog.ArchetypeDiagnostics(a.Name)) > 0 {
-			continue
-		}
-		label := a.Name
-		if a.Description != "" {
-			label += " - " + firstSentence(a.Description)
-		}
-		opts = append(opts, huh.NewOption(label, a.Name))
-	}
-	sel := huh.NewSelect[string]().Title("Archetype").
-		Description("The blueprint the new environment is stamped from.").
-		Options(opts...).Value(&s.picked)
-	return s.finish(huh.NewForm(huh.NewGroup(sel).Title("New environment")))
-}
-
-func firstSentence(s string) string {
-	if i := strings.Index(s, ": "); i > 0 {
-		s = s[:i]
-	}
-	if i := strings.Index(s, ". "); i > 0 {
-		s = s[:i]
-	}
-	return strings.TrimSuffix(s, ".")
-}
-
-func (s *Screen) finish(f *huh.Form) *huh.Form {
-	f = f.WithTheme(s.theme()).WithShowHelp(true).WithShowErrors(true)
-	if s.width >= minWidth && s.height >= minHeight {
-		f = f.WithWidth(s.width).WithHeight(s.formHeight())
-	}
-	return f
-}
-
-// mainForm builds the form: the environment's own fields, then one field
-// per archetype input, each validated with the same checks as validate.
-func (s *Screen) mainForm() *huh.Form {
-	f := &s.fields
-	a := s.archetype
-	optional := func(check func(string) error) func(string) error {
-		return func(v string) error {
-			if strings.TrimSpace(v) == "" {
-				return nil
-			}
-			return check(strings.TrimSpace(v))
-		}
-	}
-	env := huh.NewGroup(
-		huh.NewInput().Title("Name").Description("Becomes envs/<name>.yaml and the envbench:env tag.").
-			Value(&f.name).Validate(s.checkName),
-		huh.NewInput().Title("Description").Value(&f.description),
-		huh.NewInput().Title("Owner").Description("Who answers for this environment.").Value(&f.owner),
-		huh.NewInput().Title("Account").Description("12-digit AWS account id.").
-			Value(&f.account).Validate(func(v string) error { return config.CheckAccount(strings.TrimSpace(v)) }),
-		huh.NewInput().Title("Region").Value(&f.region).Validate(func(v string) error {
-			return config.CheckRegion(strings.TrimSpace(v))
-		}),
-		huh.NewInput().Title("Role to assume").Description("Optional IAM role ARN.").
-			Value(&f.role).Validate(optional(config.CheckRole)),
-		huh.NewInput().Title("TTL").Description("Optional: 8h, 7d, 2w. Expired environments can be reaped.").
-			Value(&f.ttl).Validate(optional(func(v string) error { _, err := config.ParseTTL(v); return err })),
-		huh.NewConfirm().Title("Protected").Description("Production: never synced into, torn down or swept.").
-			Value(&f.protected),
-	).Title("New " + a.Name + " environment")
-	groups := []*huh.Group{env}
-	if len(a.Inputs) > 0 {
-		if f.text == nil {
-			f.text, f.flags = map[string]*string{}, map[string]*bool{}
-		}
-		var inputs []huh.Field
-		for _, in := range a.Inputs {
-			inputs = append(inputs, s.inputField(in))
-		}
-		groups = append(groups, huh.NewGroup(inputs...).Title("Inputs of "+a.Name))
-	}
-	return s.finish(huh.NewForm(groups...))
-}
-
-// inputField builds the field for one archetype input.
-func (s *Screen) inputField(in config.Input) huh.Field {
-	f := &s.fields
-	desc := in.TypeLabel()
-	if c := in.Constraints(); c != "" {
-		desc += "; " + c
-	}
-	if in.Description != "" {
-		desc = in.Description + " (" + desc + ")"
-	}
-	title := in.Name
-	if in.Required {
-		title += " *"
-	}
-	switch in.Type {
-	case config.TypeBool:
-		if _, ok := f.flags[in.Name]; !ok {
-			v, _ := in.Default.(bool)
-			f.flags[in.Name] = &v
-		}
-		return huh.NewConfirm().Title(title).Description(in.Description).Value(f.flags[in.Name])
-	case config.TypeEnum:
-		if _, ok := f.text[in.Name]; !ok {
-			v, _ := in.Default.(string)
-			if v == "" {
-				v = in.Values[0]
-			}
-			f.text[in.Name] = &v
-		}
-		return huh.NewSelect[string]().Title(title).Description(in.Description).
-			Options(huh.NewOptions(in.Values...)...).Value(f.text[in.Name])
-	}
-	if _, ok := f.text[in.Name]; !ok {
-		v := ""
-		f.text[in.Name] = &v
-	}
-	field := huh.NewInput().Title(title).Description(desc).Value(f.text[in.Name]).
-		Validate(func(v string) error {
-			if strings.TrimSpace(v) == "" {
-				if in.Required {
-					return fmt.Errorf("%s is required", in.Name)
-				}
-				return nil
-			}
-			_, err := in.CheckText(strings.TrimSpace(v))
-			return err
-		})
-	if in.HasDefault() {
-		field = field.Placeholder("default: " + in.FormatText(in.Default))
-	}
-	return field
-}
-
-func (s *Screen) checkName(v string) error {
-	v = strings.TrimSpace(v)
-	if err := config.CheckEnvironmentName(v); err != nil {
-		return err
-	}
-	if _, exists := s.ctx.Catalog.Environment(v); exists {
-		return fmt.Errorf("environment %s already exists", v)
+// Init focuses the first field.
+func (s *Screen) Init() tea.Cmd {
+	if s.stage == editing {
+		return s.fields[s.focus].focusCmd()
 	}
 	return nil
 }
 
-// draft collects the form's values into a draft environment.
-func (s *Screen) draft() (config.Draft, error) {
-	f := &s.fields
-	d := config.Draft{
-		Name: strings.TrimSpace(f.name), Archetype: s.archetype.Name,
-		Description: strings.TrimSpace(f.description), Owner: strings.TrimSpace(f.owner),
-		Account: strings.TrimSpace(f.account), Region: strings.TrimSpace(f.region),
-		Role: strings.TrimSpace(f.role), TTL: strings.TrimSpace(f.ttl), Protected: f.protected,
-		Created: s.ctx.Now(),
-	}
-	if d.Region == s.ctx.Catalog.Settings.DefaultRegion {
-		d.Region = ""
-	}
-	for _, in := range s.archetype.Inputs {
-		var v any
-		switch in.Type {
-		case config.TypeBool:
-			b := *f.flags[in.Name]
-			if in.Default == b {
-				continue
-			}
-			v = b
-		case config.TypeEnum:
-			text := *f.text[in.Name]
-			if in.Default == text {
-				continue
-			}
-			v = text
-		default:
-			text := strings.TrimSpace(*f.text[in.Name])
-			if text == "" {
-				continue
-			}
-			var err error
-			if v, err = in.CheckText(text); err != nil {
-				return d, fmt.Errorf("%s: %w", in.Name, err)
-			}
-		}
-		d.Inputs = append(d.Inputs, config.DraftInput{Name: in.Name, Value: v})
-	}
-	return d, nil
-}
-
-// Init starts the form.
-func (s *Screen) Init() tea.Cmd { return s.form.Init() }
-
-// CapturingInput is always true: every key belongs to the form.
+// CapturingInput is always true: every key belongs to the form, esc too.
 func (s *Screen) CapturingInput() bool { return true }
 
-// Bindings are the form's keys.
+// Bindings are the keys of the current step, each once.
 func (s *Screen) Bindings() []key.Binding {
-	return append(s.form.KeyBinds(), s.ctx.Keys.Back)
+	k := s.keys
+	switch s.stage {
+	case picking:
+		return []key.Binding{k.Up, k.Pick, k.Cancel}
+	case confirming:
+		return []key.Binding{k.Write, k.Edit}
+	case saving:
+		return nil
+	}
+	out := []key.Binding{k.Next}
+	if s.focus == len(s.fields)-1 {
+		out[0] = k.Review
+	}
+	if f := s.fields[s.focus]; f.kind != textField {
+		out = append(out, k.Change)
+	}
+	if s.focus > 0 {
+		out = append(out, k.Prev)
+	}
+	return append(out, k.Cancel)
 }
 
 // SetSize sizes the form.
 func (s *Screen) SetSize(width, height int) {
 	s.width, s.height = width, height
-	s.resizeForm()
+	s.resizeFields()
 }
 
-// The smallest terminal the form is drawn in; huh's fields break below it.
-const minWidth, minHeight = 30, 8
-
-func (s *Screen) resizeForm() {
-	if s.width >= minWidth && s.height >= minHeight {
-		s.form = s.form.WithWidth(s.width).WithHeight(s.formHeight())
+func (s *Screen) resizeFields() {
+	for _, f := range s.fields {
+		if f.kind == textField {
+			f.text.SetWidth(max(s.width-len(barFocused)-len(f.text.Prompt)-1, 1))
+		}
 	}
 }
 
-func (s *Screen) formHeight() int {
-	return max(s.height-len(s.problemLines()), 4)
-}
-
-// Update feeds the form and acts on its completion.
+// Update handles the keys of the current step and the outcome of writing.
 func (s *Screen) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case createdMsg:
@@ -327,90 +203,216 @@ func (s *Screen) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 		}
 		return s, nil
 	case tea.KeyPressMsg:
-		if msg.String() == "esc" {
-			return s, screen.Pop
+		switch s.stage {
+		case picking:
+			return s, s.pickKey(msg)
+		case editing:
+			return s, s.editKey(msg)
+		case confirming:
+			return s, s.confirmKey(msg)
 		}
-		if s.saving {
-			return s, nil
+		return s, nil
+	case tea.PasteMsg:
+		if s.stage == editing && s.fields[s.focus].kind == textField {
+			return s, s.typeInto(msg)
 		}
+		return s, nil
 	}
-	m, cmd := s.form.Update(msg)
-	s.form = m.(*huh.Form)
-	if s.form.State != huh.StateCompleted {
+	if s.stage == editing && s.fields[s.focus].kind == textField {
+		// The cursor's own messages (blinking).
+		var cmd tea.Cmd
+		f := s.fields[s.focus]
+		f.text, cmd = f.text.Update(msg)
 		return s, cmd
 	}
-	if s.archetype == nil {
-		a, _ := s.ctx.Catalog.Archetype(s.picked)
-		s.archetype = a
-		s.form = s.mainForm()
-		return s, s.form.Init()
-	}
-	return s, s.submit()
+	return s, nil
 }
 
-// submit validates the draft and writes the file, off the UI goroutine.
-func (s *Screen) submit() tea.Cmd {
-	d, err := s.draft()
-	if err != nil {
-		s.problems = config.Diagnostics{{File: "envs/" + s.fields.name + ".yaml", Message: err.Error()}}
-		s.form = s.mainForm()
-		s.resizeForm()
-		return s.form.Init()
+func (s *Screen) pickKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.keys
+	switch {
+	case key.Matches(msg, k.Cancel):
+		return screen.Pop
+	case key.Matches(msg, k.Up):
+		s.picked = max(s.picked-1, 0)
+	case key.Matches(msg, k.Down):
+		s.picked = min(s.picked+1, len(s.choices)-1)
+	case key.Matches(msg, k.Pick):
+		return s.useArchetype(s.choices[s.picked])
 	}
-	s.saving = true
-	ws, id := s.ctx.Catalog.Workspace, s.id
+	return nil
+}
+
+func (s *Screen) editKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.keys
+	f := s.fields[s.focus]
+	switch {
+	case key.Matches(msg, k.Cancel):
+		return screen.Pop
+	case key.Matches(msg, k.Prev):
+		return s.focusField(s.focus - 1)
+	case key.Matches(msg, k.Next):
+		// Only the field's own problem holds the cursor: one the submit
+		// found may be fixed in another field (protected, or the ttl).
+		f.shown = true
+		if f.err != nil {
+			return nil
+		}
+		if s.focus == len(s.fields)-1 {
+			return s.review()
+		}
+		return s.focusField(s.focus + 1)
+	case f.kind != textField && key.Matches(msg, k.Change):
+		s.change(f, msg.String() == "left")
+		return nil
+	case f.kind == toggleField && (msg.String() == "y" || msg.String() == "n"):
+		f.on = msg.String() == "y"
+		return nil
+	case f.kind == textField:
+		return s.typeInto(msg)
+	}
+	return nil
+}
+
+// change moves a toggle or choice field to its next (or previous) value.
+func (s *Screen) change(f *field, back bool) {
+	f.submitErr = nil
+	if f.kind == toggleField {
+		f.on = !f.on
+		return
+	}
+	step := 1
+	if back {
+		step = len(f.options) - 1
+	}
+	f.choice = (f.choice + step) % len(f.options)
+}
+
+// typeInto feeds a key or a paste to the focused text field and checks it
+// again, and the fields that depend on it: its problem is shown as it is
+// typed.
+func (s *Screen) typeInto(msg tea.Msg) tea.Cmd {
+	f := s.fields[s.focus]
+	before := f.text.Value()
+	var cmd tea.Cmd
+	f.text, cmd = f.text.Update(msg)
+	if f.text.Value() != before {
+		f.shown, f.submitErr = true, nil
+		f.recheck()
+		if f.key == "name" || f.key == "account" {
+			s.recheck() // a CIDR is compared within the account, under the name
+		}
+	}
+	return cmd
+}
+
+// focusField moves the cursor to field i.
+func (s *Screen) focusField(i int) tea.Cmd {
+	if i < 0 || i >= len(s.fields) {
+		return nil
+	}
+	s.fields[s.focus].blur()
+	s.focus = i
+	return s.fields[i].focusCmd()
+}
+
+// review checks the whole file as validate would. On a problem the cursor
+// goes to the first field at fault; otherwise the file is shown for
+// confirmation. Nothing is written here.
+func (s *Screen) review() tea.Cmd {
+	s.problems = nil
+	s.recheck()
+	for i, f := range s.fields {
+		f.shown, f.submitErr = true, nil
+		if f.problem() != nil {
+			return s.focusField(i)
+		}
+	}
+	d := s.collect()
+	data, err := d.YAML()
+	if err != nil {
+		s.problems = config.Diagnostics{{File: "envs/" + d.Name + ".yaml", Message: "render the file: " + err.Error()}}
+		return nil
+	}
+	if _, diags := s.ctx.Catalog.Workspace.CheckCandidate(d.Name, data); len(diags) > 0 {
+		return s.showProblems(diags)
+	}
+	s.draft, s.yaml, s.stage = d, string(data), confirming
+	s.fields[s.focus].blur()
+	return nil
+}
+
+// showProblems puts each problem under the field it is about, keeps the
+// others above the form, and moves the cursor to the first field at fault.
+func (s *Screen) showProblems(diags config.Diagnostics) tea.Cmd {
+	s.stage = editing
+	first := -1
+	for _, d := range diags {
+		i := s.fieldOf(d.Field)
+		if i < 0 {
+			s.problems = append(s.problems, d)
+			continue
+		}
+		if f := s.fields[i]; f.submitErr == nil {
+			f.submitErr, f.shown = errors.New(d.Message), true
+		}
+		if first < 0 || i < first {
+			first = i
+		}
+	}
+	if first < 0 {
+		return s.fields[s.focus].focusCmd()
+	}
+	return s.focusField(first)
+}
+
+// fieldOf is the index of the field a diagnostic's field path is about, or
+// -1 when no field is.
+func (s *Screen) fieldOf(path string) int {
+	if path == "" {
+		return -1
+	}
+	for i, f := range s.fields {
+		if f.matches(path) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *Screen) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, s.keys.Write):
+		return s.write()
+	case key.Matches(msg, s.keys.Edit):
+		s.stage = editing
+		return s.fields[s.focus].focusCmd()
+	}
+	return nil
+}
+
+// write validates the draft again and writes the file, off the UI
+// goroutine.
+func (s *Screen) write() tea.Cmd {
+	s.stage = saving
+	ws, id, d := s.ctx.Catalog.Workspace, s.id, s.draft
 	return func() tea.Msg {
 		path, problems, err := envs.CreateEnvironment(ws, d)
 		return createdMsg{id: id, name: d.Name, path: path, problems: problems, err: err}
 	}
 }
 
-// created handles the outcome of submit: back to the list on success, back
-// to the form with the problems otherwise.
+// created handles the outcome of write: back to the list on success, back
+// to the form, at the field at fault, otherwise.
 func (s *Screen) created(msg createdMsg) tea.Cmd {
-	s.saving = false
 	if msg.err == nil && len(msg.problems) == 0 {
 		return tea.Batch(screen.Home, func() tea.Msg { return screen.ReloadMsg{Select: msg.name} },
 			screen.Flash("created envs/"+msg.name+".yaml", false))
 	}
-	s.problems = msg.problems
+	s.problems = nil
+	problems := msg.problems
 	if msg.err != nil {
-		s.problems = append(s.problems, config.Diagnostic{File: "envs/" + msg.name + ".yaml", Message: msg.err.Error()})
+		problems = append(problems, config.Diagnostic{File: "envs/" + msg.name + ".yaml", Message: msg.err.Error()})
 	}
-	s.form = s.mainForm()
-	s.resizeForm()
-	return s.form.Init()
-}
-
-// problemLines are the problems of the last submit, wrapped to the width.
-func (s *Screen) problemLines() []string {
-	if len(s.problems) == 0 {
-		return nil
-	}
-	lines := []string{fmt.Sprintf("Not written: %d problem(s); fix them and submit again.", len(s.problems))}
-	for _, p := range s.problems {
-		wrapped := ansi.Wrap(p.String(), max(s.width-2, 20), " /.,")
-		for _, line := range strings.Split(wrapped, "\n") {
-			lines = append(lines, "  "+line)
-		}
-	}
-	return lines
-}
-
-// View draws the problems of the last submit, if any, above the form.
-func (s *Screen) View() string {
-	if s.width < minWidth || s.height < minHeight {
-		return s.ctx.Styles.Warn.Render(fmt.Sprintf("The form needs a terminal of at least %dx%d.", minWidth, minHeight+2))
-	}
-	var b strings.Builder
-	for _, line := range s.problemLines() {
-		b.WriteString(s.ctx.Styles.Error.Render(line))
-		b.WriteByte('\n')
-	}
-	if s.saving {
-		b.WriteString(s.ctx.Styles.Subtle.Render("Validating and writing…"))
-		return b.String()
-	}
-	b.WriteString(s.form.View())
-	return b.String()
+	return s.showProblems(problems)
 }

@@ -127,7 +127,7 @@ func New(ctx *screen.Context, env string) *Screen {
 			s.protected = e.Protected
 		}
 	}
-	s.confirm = textinput.New()
+	s.confirm = components.NewTextInput(&ctx.Styles)
 	s.confirm.Prompt = "> "
 	s.confirm.CharLimit = 64
 	return s

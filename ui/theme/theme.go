@@ -19,6 +19,9 @@ type Palette struct {
 	SelectedFg, SelectedBg        [2]color.Color
 	HeaderFg, HeaderBg            [2]color.Color
 	Plain                         bool // no colour at all: NO_COLOR
+	// StaticCursor keeps text cursors from blinking, so that no blink timer
+	// runs: the golden-screen tests set it to stay bound by CPU.
+	StaticCursor bool
 }
 
 // DefaultPalette is envbench's colour palette.

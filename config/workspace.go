@@ -23,7 +23,8 @@ type Workspace struct {
 	Environments  []*Environment // sorted by name
 
 	fsys           fs.FS
-	now            time.Time
+	now            time.Time // what the checks were made against
+	loaded         time.Time // when, by the machine's clock
 	overlaps       []Overlap
 	archetypeDiags map[string]Diagnostics
 	// Problems that belong to no single file (a name clash between files).
@@ -95,7 +96,7 @@ func LoadFSAt(fsys fs.FS, root string, now time.Time) (*Workspace, error) {
 		}
 		return nil, fmt.Errorf("read workspace settings %s: %w", SettingsFile, err)
 	}
-	ws := &Workspace{Root: root, fsys: fsys, now: now, archetypeDiags: map[string]Diagnostics{}}
+	ws := &Workspace{Root: root, fsys: fsys, now: now, loaded: time.Now(), archetypeDiags: map[string]Diagnostics{}}
 	ws.Settings, ws.SettingsDiags = decodeSettings(SettingsFile, data)
 	ws.SettingsDiags = append(ws.SettingsDiags, checkTerraformBinary(root, ws.Settings)...)
 	if err := ws.loadArchetypes(); err != nil {
@@ -329,7 +330,9 @@ func (ws *Workspace) CheckCandidate(name string, data []byte) (*Environment, Dia
 	if _, exists := ws.Environment(name); exists {
 		e.Diags = append(e.Diags, Diagnostic{File: file, Message: "environment " + name + " already exists; choose another name"})
 	}
-	e.checkCreated(ws.now)
+	// A workspace stays loaded while the TUI runs: the candidate is checked
+	// against the load's now, moved on by the time since.
+	e.checkCreated(ws.now.Add(time.Since(ws.loaded)))
 	ws.checkEnvironment(e)
 	others := slices.DeleteFunc(slices.Clone(ws.Environments), func(o *Environment) bool { return o.Name == name })
 	// The candidate is not deployed: any overlap is its error.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -28,10 +29,14 @@ func FuzzLoadWorkspace(f *testing.F) {
 			"archetypes/web/backend.tf.tmpl": {Data: tmpl},
 			"envs/qa.yaml":                   {Data: env},
 			"envs/prod.yaml":                 {Data: env},
+			"envs/pipe.yaml":                 {Mode: fs.ModeNamedPipe},
 		}
 		ws, err := LoadFSAt(fsys, "/fuzz", time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatalf("LoadFS: %v", err)
+		}
+		if pipe, ok := ws.Environment("pipe"); !ok || pipe.Valid() {
+			t.Fatal("a named pipe is listed as an environment with a problem")
 		}
 		for _, d := range append(ws.Diagnostics(), ws.Warnings()...) {
 			if d.File == "" || strings.TrimSpace(d.Message) == "" {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,9 +39,13 @@ func validateCommand() command {
 		help: `Checks envbench.yaml, every archetype and every environment: strict
 field names and types, typed inputs, templates, and checks across
 environments (overlapping CIDRs in one account). Prints one
-"file:line:col: field: message" line per problem.
+"file:line:col: field: message" line per problem, and one
+"file:line:col: warning: field: message" line per warning: a deployed
+environment that a new one overlaps keeps working, and the new one
+carries the error.
 
-Exit status: 0 when the workspace is valid, 1 when it has problems.`,
+Exit status: 0 when the workspace is valid (warnings or not), 1 when it
+has problems.`,
 		run: func(_ context.Context, o *options) int {
 			if err := wantArgs(o, "validate", 0, ""); err != nil {
 				return fail(o, "validate", err)
@@ -50,14 +55,18 @@ Exit status: 0 when the workspace is valid, 1 when it has problems.`,
 				return fail(o, "validate", err)
 			}
 			diags := c.Diagnostics()
-			for _, d := range diags {
+			for _, d := range append(slices.Clone(diags), c.Warnings()...).Sort() {
 				fmt.Fprintln(o.stdout, d)
 			}
 			if len(diags) > 0 {
 				fmt.Fprintf(o.stderr, "%d problem(s) in %s\n", len(diags), c.Root)
 				return exitError
 			}
-			fmt.Fprintf(o.stderr, "workspace %s is valid: %d archetype(s), %d environment(s)\n", c.Root, len(c.Archetypes), len(c.Environments))
+			warned := ""
+			if n := len(c.Warnings()); n > 0 {
+				warned = fmt.Sprintf(", %d warning(s)", n)
+			}
+			fmt.Fprintf(o.stderr, "workspace %s is valid: %d archetype(s), %d environment(s)%s\n", c.Root, len(c.Archetypes), len(c.Environments), warned)
 			return exitOK
 		},
 	}
@@ -73,7 +82,8 @@ Broken environments are listed too.
 
 With --json, prints a JSON array of objects with the fields name,
 archetype, account, region, protected, owner, ttl, expires (RFC 3339),
-expired, status, resources and errors (file, line, column, field, message).`,
+expired, status, resources, errors (file, line, column, field, message)
+and warnings (the same fields, with severity "warning").`,
 		flags: func(fs *flag.FlagSet, o *options) {
 			fs.BoolVar(&o.json, "json", false, "print a JSON array")
 		},
@@ -108,7 +118,7 @@ expired, status, resources and errors (file, line, column, field, message).`,
 			}
 			tw.Flush()
 			for _, e := range c.Environments {
-				for _, d := range e.Diags {
+				for _, d := range append(slices.Clone(e.Diags), e.Warnings...) {
 					fmt.Fprintf(o.stdout, "  %s: %s\n", e.Name, d)
 				}
 			}

@@ -25,10 +25,21 @@ type Diagnostic struct {
 	Field string `json:"field,omitempty"`
 	// Message says what is wrong and, where it helps, what is allowed.
 	Message string `json:"message"`
+	// Severity is empty for an error, SeverityWarning for a warning: a
+	// problem reported that blocks nothing.
+	Severity Severity `json:"severity,omitempty"`
 }
 
+// Severity says whether a diagnostic blocks: errors (the zero value) do,
+// warnings do not.
+type Severity string
+
+// SeverityWarning marks a diagnostic that does not fail validation.
+const SeverityWarning Severity = "warning"
+
 // String formats the diagnostic as "file:line:col: field: message", the form
-// editors and CI annotators understand.
+// editors and CI annotators understand; a warning reads "file:line:col:
+// warning: field: message".
 func (d Diagnostic) String() string {
 	var b strings.Builder
 	b.WriteString(d.File)
@@ -36,6 +47,10 @@ func (d Diagnostic) String() string {
 		fmt.Fprintf(&b, ":%d:%d", d.Line, max(d.Col, 1))
 	}
 	b.WriteString(": ")
+	if d.Severity != "" {
+		b.WriteString(string(d.Severity))
+		b.WriteString(": ")
+	}
 	if d.Field != "" {
 		b.WriteString(d.Field)
 		b.WriteString(": ")
@@ -81,6 +96,7 @@ func compareDiagnostics(a, b Diagnostic) int {
 		cmp.Compare(a.Col, b.Col),
 		cmp.Compare(a.Field, b.Field),
 		cmp.Compare(a.Message, b.Message),
+		cmp.Compare(a.Severity, b.Severity),
 	)
 }
 

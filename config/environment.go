@@ -30,12 +30,21 @@ type Environment struct {
 	// Values adds the archetype's defaults.
 	Inputs map[string]any
 	// Diags are this environment's problems, including those found across
-	// files (an unknown archetype, an overlapping CIDR).
+	// files (an unknown archetype, an overlapping CIDR). Any of them blocks
+	// planning.
 	Diags Diagnostics
+	// Warnings are reported beside the problems but block nothing (a
+	// deployed environment that a new one overlaps).
+	Warnings Diagnostics
 
-	pos    map[string]Position // field path → position of its value
-	inputs []inputNode         // inputs as written, checked once archetypes are known
-	root   *yaml.Node
+	overlap *Diagnostic         // the overlap diagnostic in Diags or Warnings, if any
+	pos     map[string]Position // field path → position of its value
+	inputs  []inputNode         // inputs as written, checked once archetypes are known
+	// createdText is created as written; createdDateOnly says it is a date
+	// without a time.
+	createdText     string
+	createdDateOnly bool
+	root            *yaml.Node
 }
 
 type inputNode struct {
@@ -206,6 +215,9 @@ func decodeEnvironment(name, file string, data []byte, settings Settings) *Envir
 					d.errorf(v, p, "%v", err)
 				}
 				e.Created = t
+				e.createdText = s
+				_, dateErr := time.Parse(time.DateOnly, s)
+				e.createdDateOnly = dateErr == nil
 			}
 		},
 		"inputs": func(v *yaml.Node, p string) {
@@ -254,6 +266,29 @@ func (e *Environment) checkRequiredFields(d *decoder, root *yaml.Node, settings 
 		if _, ok := e.pos["created"]; !ok {
 			d.errorf(nodeAt(e.pos["ttl"]), "ttl", "needs created: (the date the environment was created) to compute its expiry")
 		}
+	}
+}
+
+// maxClockSkew is how far in the future a creation time may be, for clocks
+// that disagree a little.
+const maxClockSkew = 5 * time.Minute
+
+// checkCreated refuses a creation time in the future: an environment
+// created tomorrow would count its ttl from tomorrow, and one created in
+// 2099 would never expire. A date without a time is midnight UTC, which is
+// already "today" in time zones up to UTC+14; that much is allowed for it.
+func (e *Environment) checkCreated(now time.Time) {
+	p, ok := e.pos["created"]
+	if !ok || e.Created.IsZero() || now.IsZero() {
+		return
+	}
+	skew := maxClockSkew
+	if e.createdDateOnly {
+		skew += 14 * time.Hour
+	}
+	if e.Created.After(now.Add(skew)) {
+		e.Diags = append(e.Diags, Diagnostic{File: e.File, Line: p.Line, Col: p.Col, Field: "created",
+			Message: fmt.Sprintf("%s is in the future (it is now %s); give the time the environment was created", e.createdText, now.UTC().Format(time.RFC3339))})
 	}
 }
 

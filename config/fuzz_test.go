@@ -1,9 +1,11 @@
 package config
 
 import (
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // FuzzLoadWorkspace loads workspaces whose settings, archetype and
@@ -15,6 +17,10 @@ func FuzzLoadWorkspace(f *testing.F) {
 	f.Add([]byte("cloud: [\n"), []byte("inputs:\n  a: {type: list, items: cidr, default: [10.0.0.0/8]}\n"), []byte("archetype: web\naccount: 1\ninputs: {a: [x]}\n"), []byte("{{ .Inputs.a }}"))
 	f.Add([]byte("name: &a x\nd: *a\n"), []byte("inputs: {n: {type: number, min: 1, max: 0x10, default: 1_0}}\n"), []byte("archetype: web\naccount: \"111111111111\"\ncreated: 2026-01-01\nttl: 9999999d\n"), []byte("{{ template \"x\" }}"))
 	f.Add([]byte("defaults: {region: eu-west-1}\n"), []byte("inputs: {e: {type: enum, values: [a], default: a}, m: {type: map}}\n"), []byte("archetype: web\naccount: \"111111111111\"\ninputs: {e: b, m: {k: [v]}}\n"), []byte(""))
+	// The checks against the workspace's rules, the clock and the disk.
+	f.Add([]byte("risk: {growth_factor: 5, max_changes: 10}\n"), []byte("risk: {growth_factor: 8, max_changes: 1000}\ninputs: {c: {type: cidr, default: 10.0.0.0/8}}\n"), []byte("archetype: web\naccount: \"111111111111\"\ncreated: 2999-01-01\nttl: 1d\n"), []byte("x"))
+	f.Add([]byte("terraform: {binary: ./nope}\ndefaults: {region: eu-west-1}\n"), []byte("inputs: {c: {type: list, items: cidr, default: [10.0.0.0/16, 10.0.1.0/24]}}\n"), []byte("archetype: web\naccount: \"111111111111\"\ncreated: 2026-11-21T12:04:59Z\n"), []byte(""))
+	f.Add([]byte("terraform: {binary: \"\\x00\"}\nrisk: {growth_factor: 1e308}\n"), []byte("risk: {growth_factor: 1.0000001}\n"), []byte("archetype: web\naccount: \"111111111111\"\ncreated: 2026-11-22\ninputs: {c: 10.0.0.0/8}\n"), []byte(""))
 	f.Fuzz(func(t *testing.T, settings, archetype, env, tmpl []byte) {
 		fsys := fstest.MapFS{
 			"envbench.yaml":                  {Data: settings},
@@ -23,14 +29,25 @@ func FuzzLoadWorkspace(f *testing.F) {
 			"archetypes/web/backend.tf.tmpl": {Data: tmpl},
 			"envs/qa.yaml":                   {Data: env},
 			"envs/prod.yaml":                 {Data: env},
+			"envs/pipe.yaml":                 {Mode: fs.ModeNamedPipe},
 		}
-		ws, err := LoadFS(fsys, "/fuzz")
+		ws, err := LoadFSAt(fsys, "/fuzz", time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatalf("LoadFS: %v", err)
 		}
-		for _, d := range ws.Diagnostics() {
+		if pipe, ok := ws.Environment("pipe"); !ok || pipe.Valid() {
+			t.Fatal("a named pipe is listed as an environment with a problem")
+		}
+		for _, d := range append(ws.Diagnostics(), ws.Warnings()...) {
 			if d.File == "" || strings.TrimSpace(d.Message) == "" {
 				t.Fatalf("diagnostic without file or message: %#v", d)
+			}
+		}
+		// Both environments hold the same file: if they overlap, both are
+		// new and both carry the error, on one line each.
+		for _, o := range ws.Overlaps() {
+			if o.Env.Valid() || o.Count != 1 || len(o.Peers) != 1 {
+				t.Fatalf("overlap of %s: valid %v, count %d, peers %d", o.Env.Name, o.Env.Valid(), o.Count, len(o.Peers))
 			}
 		}
 		for _, e := range ws.Environments {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -22,6 +23,43 @@ type RiskRules struct {
 	// MaxChanges flags plans that change more resources than this; 0 keeps
 	// the default.
 	MaxChanges int
+
+	growthPos, maxPos Position // where the thresholds are set
+}
+
+// DefaultGrowthFactor and DefaultMaxChanges are the built-in thresholds of
+// the risk review, in force where envbench.yaml sets none.
+const (
+	DefaultGrowthFactor = 10
+	DefaultMaxChanges   = 50
+)
+
+// checkTightens refuses an archetype's thresholds that are looser than the
+// workspace's (or, where the workspace sets none, the built-in ones): an
+// archetype may only tighten the review, with a smaller growth factor or a
+// lower change count. Stateful types and addresses can only be added, so
+// they only tighten.
+func (r RiskRules) checkTightens(file string, ws RiskRules) Diagnostics {
+	var diags Diagnostics
+	limit := func(value, wsValue, builtIn float64, wsPos, at Position, field, what string) {
+		source := fmt.Sprintf("the built-in %s %s", what, formatNumber(builtIn))
+		bound := builtIn
+		if wsValue > 0 {
+			bound = wsValue
+			source = fmt.Sprintf("the workspace's %s %s (%s:%d:%d)", what, formatNumber(wsValue), SettingsFile, wsPos.Line, max(wsPos.Col, 1))
+		}
+		if value > bound {
+			diags = append(diags, Diagnostic{File: file, Line: at.Line, Col: at.Col, Field: field,
+				Message: fmt.Sprintf("%s loosens %s; an archetype may only tighten the review: set at most %s, or remove it", formatNumber(value), source, formatNumber(bound))})
+		}
+	}
+	if r.GrowthFactor > 0 {
+		limit(r.GrowthFactor, ws.GrowthFactor, DefaultGrowthFactor, ws.growthPos, r.growthPos, "risk.growth_factor", "growth factor")
+	}
+	if r.MaxChanges > 0 {
+		limit(float64(r.MaxChanges), float64(ws.MaxChanges), DefaultMaxChanges, ws.maxPos, r.maxPos, "risk.max_changes", "max_changes")
+	}
+	return diags
 }
 
 // decodeRisk decodes a `risk:` mapping.
@@ -51,6 +89,7 @@ func (d *decoder) decodeRisk(n *yaml.Node, path string, r *RiskRules) {
 					return
 				}
 				r.GrowthFactor = f
+				r.growthPos = Position{v.Line, v.Column}
 			}
 		},
 		"max_changes": func(v *yaml.Node, p string) {
@@ -60,6 +99,7 @@ func (d *decoder) decodeRisk(n *yaml.Node, path string, r *RiskRules) {
 					return
 				}
 				r.MaxChanges = int(f)
+				r.maxPos = Position{v.Line, v.Column}
 			}
 		},
 	})

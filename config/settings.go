@@ -1,8 +1,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -34,6 +41,8 @@ type Settings struct {
 	DefaultRegion string
 	// Risk extends the built-in risk review rules for every environment.
 	Risk RiskRules
+
+	binaryPos Position // where terraform.binary is set
 }
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
@@ -61,7 +70,10 @@ func decodeSettings(file string, data []byte) (Settings, Diagnostics) {
 		},
 		"terraform": func(v *yaml.Node, p string) {
 			d.object(v, p, map[string]fieldFunc{
-				"binary": func(v *yaml.Node, p string) { s.TerraformBinary, _ = d.str(v, p) },
+				"binary": func(v *yaml.Node, p string) {
+					s.binaryPos = Position{v.Line, v.Column}
+					s.TerraformBinary, _ = d.str(v, p)
+				},
 			})
 		},
 		"risk": func(v *yaml.Node, p string) { d.decodeRisk(v, p, &s.Risk) },
@@ -79,6 +91,44 @@ func decodeSettings(file string, data []byte) (Settings, Diagnostics) {
 		},
 	})
 	return s, d.diags
+}
+
+// checkTerraformBinary checks that terraform.binary names an executable
+// file: a path is relative to the workspace root, a bare name is looked up
+// on PATH, as running Terraform will.
+func checkTerraformBinary(root string, s Settings) Diagnostics {
+	bin := s.TerraformBinary
+	if bin == "" {
+		return nil
+	}
+	problem := func(format string, args ...any) Diagnostics {
+		return Diagnostics{{File: SettingsFile, Line: s.binaryPos.Line, Col: s.binaryPos.Col, Field: "terraform.binary", Message: fmt.Sprintf(format, args...)}}
+	}
+	if strings.TrimSpace(bin) == "" || strings.ContainsRune(bin, 0) {
+		return problem("%q is not a file name; name the terraform or tofu binary", bin)
+	}
+	if !strings.ContainsAny(bin, `/\`) {
+		if _, err := exec.LookPath(bin); err != nil {
+			return problem("%q is not found on PATH; install it, or give its path (relative to the workspace)", bin)
+		}
+		return nil
+	}
+	p := filepath.FromSlash(bin)
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(root, p)
+	}
+	info, err := os.Stat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return problem("%s does not exist; give the path of the terraform or tofu binary (relative to the workspace), or a name on PATH", bin)
+	case err != nil:
+		return problem("cannot check %s: %v", bin, cleanPathError(err))
+	case !info.Mode().IsRegular():
+		return problem("%s is not a regular file; give the path of the terraform or tofu binary", bin)
+	case runtime.GOOS != "windows" && info.Mode().Perm()&0o111 == 0:
+		return problem("%s is not executable; chmod +x it, or name another binary", bin)
+	}
+	return nil
 }
 
 func checkRegion(r string) error {

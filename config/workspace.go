@@ -3,13 +3,13 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Workspace is a loaded workspace: its settings, archetypes and environments
@@ -23,6 +23,9 @@ type Workspace struct {
 	Environments  []*Environment // sorted by name
 
 	fsys           fs.FS
+	now            time.Time // what the checks were made against
+	loaded         time.Time // when, by the machine's clock
+	overlaps       []Overlap
 	archetypeDiags map[string]Diagnostics
 	// Problems that belong to no single file (a name clash between files).
 	otherDiags Diagnostics
@@ -48,29 +51,54 @@ func FindRoot(dir string) (string, error) {
 	}
 }
 
-// Load reads and validates the workspace rooted at root. The error is only
-// for a workspace that cannot be read at all (no envbench.yaml, an
-// unreadable directory); problems in its files are diagnostics.
-func Load(root string) (*Workspace, error) {
+// Load reads and validates the workspace rooted at root as of now. The
+// error is only for a workspace that cannot be read at all (no
+// envbench.yaml, an unreadable directory); problems in its files are
+// diagnostics.
+func Load(root string) (*Workspace, error) { return LoadAt(root, time.Now()) }
+
+// LoadAt is Load with the time the checks that depend on it (a creation
+// date in the future) are made against.
+//
+// Files are read through the workspace directory only: a symbolic link
+// that leads outside it is a problem of its own, never followed, and a file
+// that is not a regular file (a named pipe, a device) is refused before it
+// is read.
+func LoadAt(root string, now time.Time) (*Workspace, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
 	}
-	return LoadFS(os.DirFS(abs), abs)
+	wfs, err := openWorkspaceFS(abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w in %s", ErrNoWorkspace, abs)
+		}
+		return nil, fmt.Errorf("open workspace %s: %w", abs, err)
+	}
+	defer wfs.Close()
+	return LoadFSAt(wfs, abs, now)
 }
 
 // LoadFS is Load reading the workspace's files from fsys; root is recorded as
-// the workspace's directory on disk, where rendering writes.
+// the workspace's directory on disk, where rendering writes and where a
+// relative terraform.binary is looked for.
 func LoadFS(fsys fs.FS, root string) (*Workspace, error) {
+	return LoadFSAt(fsys, root, time.Now())
+}
+
+// LoadFSAt is LoadFS as of now.
+func LoadFSAt(fsys fs.FS, root string, now time.Time) (*Workspace, error) {
 	data, err := readBounded(fsys, SettingsFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w in %s", ErrNoWorkspace, root)
 		}
-		return nil, fmt.Errorf("read workspace settings: %w", err)
+		return nil, fmt.Errorf("read workspace settings %s: %w", SettingsFile, err)
 	}
-	ws := &Workspace{Root: root, fsys: fsys, archetypeDiags: map[string]Diagnostics{}}
+	ws := &Workspace{Root: root, fsys: fsys, now: now, loaded: time.Now(), archetypeDiags: map[string]Diagnostics{}}
 	ws.Settings, ws.SettingsDiags = decodeSettings(SettingsFile, data)
+	ws.SettingsDiags = append(ws.SettingsDiags, checkTerraformBinary(root, ws.Settings)...)
 	if err := ws.loadArchetypes(); err != nil {
 		return nil, err
 	}
@@ -78,10 +106,12 @@ func LoadFS(fsys fs.FS, root string) (*Workspace, error) {
 		return nil, err
 	}
 	for _, e := range ws.Environments {
+		e.checkCreated(now)
 		ws.checkEnvironment(e)
 	}
-	for e, diags := range overlaps(ws.Environments, ws.archetypeMap()) {
-		e.Diags = append(e.Diags, diags...)
+	ws.overlaps = findOverlaps(ws.Environments, ws.archetypeMap())
+	for _, o := range ws.overlaps {
+		o.Env.setOverlap(o.diagnostic(), false)
 	}
 	for _, e := range ws.Environments {
 		e.Diags = e.Diags.Sort()
@@ -158,6 +188,7 @@ func (ws *Workspace) loadArchetypes() error {
 			continue
 		}
 		a, diags := decodeArchetype(name, dir, data)
+		diags = append(diags, a.Risk.checkTightens(a.File, ws.Settings.Risk)...)
 		diags = append(diags, a.loadFiles(ws.fsys)...)
 		ws.Archetypes = append(ws.Archetypes, a)
 		ws.archetypeDiags[name] = diags.Sort()
@@ -253,35 +284,6 @@ func (ws *Workspace) loadEnvironments() error {
 	return nil
 }
 
-// readBounded reads a configuration file: a regular file of at most
-// maxFileSize bytes, checked before reading, so a link to a device or a huge
-// file is an error, not an endless read.
-func readBounded(fsys fs.FS, name string) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case !info.Mode().IsRegular():
-		return nil, fmt.Errorf("not a regular file (%s)", info.Mode().Type())
-	case info.Size() > maxFileSize:
-		return nil, fmt.Errorf("file is %d bytes; configuration files are limited to %d", info.Size(), maxFileSize)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("file is larger than %d bytes, the limit for configuration files", maxFileSize)
-	}
-	return data, nil
-}
-
 // checkEnvironment runs the checks that need the environment's archetype.
 func (ws *Workspace) checkEnvironment(e *Environment) {
 	if e.root == nil || e.Archetype == "" {
@@ -328,11 +330,27 @@ func (ws *Workspace) CheckCandidate(name string, data []byte) (*Environment, Dia
 	if _, exists := ws.Environment(name); exists {
 		e.Diags = append(e.Diags, Diagnostic{File: file, Message: "environment " + name + " already exists; choose another name"})
 	}
+	// A workspace stays loaded while the TUI runs: the candidate is checked
+	// against the load's now, moved on by the time since.
+	e.checkCreated(ws.now.Add(time.Since(ws.loaded)))
 	ws.checkEnvironment(e)
 	others := slices.DeleteFunc(slices.Clone(ws.Environments), func(o *Environment) bool { return o.Name == name })
-	if diags, ok := overlaps(append(others, e), ws.archetypeMap())[e]; ok {
-		e.Diags = append(e.Diags, diags...)
+	// The candidate is not deployed: any overlap is its error.
+	for _, o := range findOverlaps(append(others, e), ws.archetypeMap()) {
+		if o.Env == e {
+			e.Diags = append(e.Diags, o.diagnostic())
+		}
 	}
 	e.Diags = e.Diags.Sort()
 	return e, e.Diags
+}
+
+// Warnings returns every warning in the workspace, sorted: problems that
+// are reported but block nothing.
+func (ws *Workspace) Warnings() Diagnostics {
+	var all Diagnostics
+	for _, e := range ws.Environments {
+		all = append(all, e.Warnings...)
+	}
+	return all.Sort()
 }

@@ -55,35 +55,41 @@ type Environment struct {
 // Open loads the workspace at root and computes every environment's status
 // and expiry as of now.
 func Open(root string, now time.Time) (*Catalog, error) {
-	ws, err := config.Load(root)
+	ws, err := config.LoadAt(root, now)
 	if err != nil {
 		return nil, err
 	}
 	return NewCatalog(ws, now), nil
 }
 
-// NewCatalog computes status and expiry for a loaded workspace.
+// NewCatalog computes status and expiry for a loaded workspace. It also
+// decides which CIDR overlaps are errors: an overlap is the fault of the
+// environment that is not deployed yet, which carries the error; a
+// deployed environment keeps working and carries a warning.
 func NewCatalog(ws *config.Workspace, now time.Time) *Catalog {
 	c := &Catalog{Workspace: ws, Now: now, Environments: make([]*Environment, len(ws.Environments))}
+	deployed := make(map[*config.Environment]bool, len(ws.Environments))
 	for i, e := range ws.Environments {
-		c.Environments[i] = newEnvironment(ws.Root, e, now)
+		env := &Environment{Environment: e}
+		env.Expiry, env.Expires = e.Expiry()
+		env.Expired = env.Expires && !now.Before(env.Expiry)
+		env.Status, env.Resources = localStatus(ws.Root, e)
+		deployed[e] = env.Status == StatusDeployed
+		c.Environments[i] = env
+	}
+	ws.ResolveOverlaps(func(e *config.Environment) bool { return deployed[e] })
+	for _, env := range c.Environments {
+		if !env.Valid() {
+			env.Status, env.Resources = StatusInvalid, 0
+		}
 	}
 	return c
 }
 
-func newEnvironment(root string, e *config.Environment, now time.Time) *Environment {
-	env := &Environment{Environment: e}
-	env.Expiry, env.Expires = e.Expiry()
-	env.Expired = env.Expires && !now.Before(env.Expiry)
-	env.Status, env.Resources = localStatus(root, e)
-	return env
-}
-
-// localStatus reads the work directory and local state.
+// localStatus reads the work directory and local state, whatever the
+// environment's problems: whether it is deployed decides whose fault an
+// overlap is.
 func localStatus(root string, e *config.Environment) (Status, int) {
-	if !e.Valid() {
-		return StatusInvalid, 0
-	}
 	dir := WorkDir(root, e.Name)
 	data, err := os.ReadFile(filepath.Join(dir, "terraform.tfstate"))
 	if err != nil {
@@ -158,6 +164,8 @@ type Listing struct {
 	Status    Status              `json:"status"`
 	Resources int                 `json:"resources"`
 	Errors    []config.Diagnostic `json:"errors"`
+	// Warnings block nothing (a deployed environment a new one overlaps).
+	Warnings []config.Diagnostic `json:"warnings"`
 }
 
 // Listing returns the environment's row.
@@ -165,10 +173,13 @@ func (e *Environment) Listing() Listing {
 	l := Listing{
 		Name: e.Name, Archetype: e.Archetype, Account: e.Account, Region: e.Region,
 		Protected: e.Protected, Owner: e.Owner, TTL: e.TTLText, Expired: e.Expired,
-		Status: e.Status, Resources: e.Resources, Errors: e.Diags,
+		Status: e.Status, Resources: e.Resources, Errors: e.Diags, Warnings: e.Warnings,
 	}
 	if l.Errors == nil {
 		l.Errors = []config.Diagnostic{}
+	}
+	if l.Warnings == nil {
+		l.Warnings = []config.Diagnostic{}
 	}
 	if e.Expires {
 		t := e.Expiry.UTC()

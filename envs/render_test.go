@@ -292,7 +292,7 @@ func mustLookup(t *testing.T, c *Catalog, name string) *Environment {
 func TestCreateEnvironment(t *testing.T) {
 	root := testWorkspace(t)
 	c, _ := openEnv(t, root, "qa")
-	now := time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
+	now := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC) // before the catalog's now: a future created is refused
 	draft := config.Draft{
 		Name: "dev-carol", Archetype: "web", Account: "333333333333", Owner: "carol", TTL: "7d", Created: now,
 		Inputs: []config.DraftInput{

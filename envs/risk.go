@@ -108,7 +108,11 @@ func RulesFor(ws *config.Workspace, env *config.Environment) RiskRules {
 	r = r.With(ws.Settings.Risk)
 	if env != nil {
 		if a, ok := ws.Archetype(env.Archetype); ok {
+			// An archetype may only tighten the workspace's thresholds
+			// (config refuses a looser one; this holds even if unchecked).
+			wsRules := r
 			r = r.With(a.Risk)
+			r.GrowthFactor, r.MaxChanges = min(r.GrowthFactor, wsRules.GrowthFactor), min(r.MaxChanges, wsRules.MaxChanges)
 		}
 	}
 	return r

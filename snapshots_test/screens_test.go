@@ -46,6 +46,11 @@ func screenCases() []screenCase {
 		{name: "environments_filter_applied", keys: []string{"/", "service", "enter"}},
 		{name: "environments_no_match", keys: []string{"/", "zzz"}},
 		{name: "environments_no_color", palette: theme.PlainPalette()},
+		{name: "environments_overlap_warning", keys: []string{"jjjj"}, setup: func(t *testing.T) string {
+			root := demoState(t) // qa is deployed: a new qa-next overlapping it carries the error
+			writeFile(t, root, "envs/qa-next.yaml", "archetype: service-platform\naccount: \"222222222222\"\ninputs:\n  vpc_cidr: 10.10.128.0/17\n  private_zone: qa-next.acme.internal\n")
+			return root
+		}},
 		{name: "environments_empty", setup: func(t *testing.T) string {
 			root := copyDemo(t)
 			entries, _ := os.ReadDir(filepath.Join(root, "envs"))

@@ -410,6 +410,13 @@ func Detail(ctx *screen.Context, e *envs.Environment, width int) *components.Det
 			d.Text(diag.String(), st.Error)
 		}
 	}
+	if len(e.Warnings) > 0 {
+		d.Blank()
+		d.Text(fmt.Sprintf("%d warning(s):", len(e.Warnings)), st.Warn)
+		for _, diag := range e.Warnings {
+			d.Text(diag.String(), st.Warn)
+		}
+	}
 	d.Blank()
 	d.Field("archetype", e.Archetype, st.Text)
 	d.Field("account", e.Account, st.Text)

@@ -243,3 +243,20 @@ func TestInitIsSkippedWhenNothingItReadsChanged(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedPlanLeavesNoEmptyPlanFile: the owner-only file made before
+// Terraform writes the plan goes when Terraform fails first.
+func TestFailedPlanLeavesNoEmptyPlanFile(t *testing.T) {
+	opts, _ := fakeTerraform(t)
+	t.Setenv("FAKE_TF_FAIL", "plan")
+	root := demo(t)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	out := filepath.Join(dir, "qa.tfplan")
+	if _, err := Plan(context.Background(), open(t, root), "qa", out, opts, nil); err == nil {
+		t.Fatal("the plan must fail")
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed plan left %s: %v", out, err)
+	}
+}

@@ -233,19 +233,27 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	}
 	var skipped bool
 	if err := r.step(StepInit, "terraform init ("+res.Terraform+")", func() (string, error) {
-		init, err := run.InitIfNeeded(ctx, r.terraformSink())
-		skipped = !init.Ran
-		if !init.Ran {
-			return "init " + init.Reason, nil
+		done, err := run.InitIfNeeded(ctx, r.terraformSink())
+		skipped = !done.Ran
+		if !done.Ran {
+			return "init " + done.Reason, nil
 		}
-		return res.Terraform + " ready: " + init.Reason, r.sourced(err)
+		return res.Terraform + " ready: " + done.Reason, r.sourced(err)
 	}); err != nil {
 		return nil, err
 	}
 	if err := r.step(StepPlan, "terraform plan", func() (string, error) {
-		if err := createPrivate(planFile); err != nil {
+		created, err := createPrivate(planFile)
+		if err != nil {
 			return "", err
 		}
+		defer func() {
+			if created {
+				if info, err := os.Stat(planFile); err == nil && info.Size() == 0 {
+					os.Remove(planFile) // Terraform failed before writing it
+				}
+			}
+		}()
 		res.HasChanges, err = run.Plan(ctx, planFile, r.terraformSink())
 		if skipped && errors.Is(err, tf.ErrNeedsInit) {
 			// The configuration needs an init that its fingerprint missed:
@@ -348,17 +356,18 @@ func preparePlanDirs(root, env, planFile string) error {
 }
 
 // createPrivate makes sure a plan file exists owner-only before Terraform
-// writes it.
-func createPrivate(planFile string) error {
+// writes it, and reports whether it created it.
+func createPrivate(planFile string) (bool, error) {
+	_, statErr := os.Lstat(planFile)
 	f, err := os.OpenFile(planFile, os.O_WRONLY|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("plan file %s: %w", planFile, err)
+		return false, fmt.Errorf("plan file %s: %w", planFile, err)
 	}
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return fmt.Errorf("plan file %s: make it owner-only: %w", planFile, err)
+		return false, fmt.Errorf("plan file %s: make it owner-only: %w", planFile, err)
 	}
-	return f.Close()
+	return errors.Is(statErr, os.ErrNotExist), f.Close()
 }
 
 // pruneOldPlans removes the environment's earlier saved plans from its plan

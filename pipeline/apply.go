@@ -143,6 +143,7 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 			sinkTF(ev)
 		})
 		res.Elapsed = time.Since(start)
+		privateState(t.WorkDir)
 		rec := journal.Record()
 		res.Completed, res.InFlight = rec.Completed, rec.InFlight
 		// Terraform's state says what an apply that ended by itself did;
@@ -167,6 +168,15 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 	_ = os.Remove(planFile)
 	_ = os.Remove(latestPath(c.Root, name))
 	return res, nil
+}
+
+// privateState makes Terraform's local state owner-only: Terraform writes
+// it with the umask's mode, and it holds secrets. (.envbench/ is owner-only
+// already; this keeps the state private if the work directory is copied.)
+func privateState(workDir string) {
+	for _, name := range []string{"terraform.tfstate", "terraform.tfstate.backup"} {
+		_ = os.Chmod(filepath.Join(workDir, name), 0o600)
+	}
 }
 
 // privateCopy copies a plan file to an owner-only file beside it.

@@ -260,3 +260,39 @@ func TestFailedPlanLeavesNoEmptyPlanFile(t *testing.T) {
 		t.Errorf("a failed plan left %s: %v", out, err)
 	}
 }
+
+// TestCancelledApplyWithTerraform cancels a real terraform apply of the
+// demo's sandbox when its first resource starts: the apply stops, the
+// environment shows "apply interrupted", and the next plan says so.
+func TestCancelledApplyWithTerraform(t *testing.T) {
+	terraform(t)
+	root := demo(t)
+	ctx := context.Background()
+	planned, err := Plan(ctx, open(t, root), "dev-alice", "", Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	res, err := Apply(applyCtx, open(t, root), "dev-alice", planned.PlanFile, "", Options{}, func(e Event) {
+		if e.TF != nil && e.TF.Type == tf.EventApplyStart {
+			cancel()
+		}
+	})
+	if !errors.Is(err, tf.ErrCancelled) || res == nil || !res.Interrupted {
+		t.Fatalf("apply cancelled at its first resource: %v %+v", err, res)
+	}
+	if !strings.HasPrefix(res.InterruptedMessage(), "apply interrupted; finished: ") {
+		t.Errorf("message %q", res.InterruptedMessage())
+	}
+	if e, _ := open(t, root).Lookup("dev-alice"); e.Status != envs.StatusApplyInterrupted {
+		t.Errorf("status %q", e.Status)
+	}
+	again, err := Plan(ctx, open(t, root), "dev-alice", "", Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Interrupted == nil || again.Findings[0].Rule != RuleInterruptedApply || !again.HighRisk {
+		t.Errorf("the next plan must warn: %+v", again.Findings)
+	}
+}

@@ -79,6 +79,9 @@ func TestEverythingUnderEnvbenchIsOwnerOnly(t *testing.T) {
 	if got := mode(t, filepath.Join(root, ".envbench")); got != 0o700 {
 		t.Errorf(".envbench after apply: mode %04o", got)
 	}
+	if got := mode(t, filepath.Join(root, ".envbench", "work", "dev-alice", "terraform.tfstate")); got != 0o600 {
+		t.Errorf("state after apply: mode %04o, want 0600", got)
+	}
 }
 
 // TestPlanRefusesAnOutFileOthersCanRead: --out FILE is refused, before

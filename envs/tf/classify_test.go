@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -51,6 +52,9 @@ func TestErrorKindsMatch(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || !e.Retryable() {
 		t.Error("a state-locked error is retryable")
+	}
+	if !strings.Contains(err.Error(), "wait for it to finish and try again") {
+		t.Errorf("a state-locked error says what to do: %q", err)
 	}
 	if (&Error{Kind: KindProvider}).Retryable() {
 		t.Error("a provider error is not retryable")

@@ -139,3 +139,22 @@ func TestApplyJournal(t *testing.T) {
 		t.Errorf("a broken record names its file: %v", err)
 	}
 }
+
+// FuzzInitBlocks: any .tf text is scanned without a panic, and what counts
+// for init is the whole file or made of its lines.
+func FuzzInitBlocks(f *testing.F) {
+	f.Add("terraform {\n  backend \"s3\" {}\n}\nmodule \"m\" { source = \"./m\" }\n")
+	f.Add("resource \"x\" \"y\" {\n  a = \"${\"}\"}\"\n  b = <<EOT\n}\nEOT\n}\n")
+	f.Add("/* unterminated")
+	f.Fuzz(func(t *testing.T, src string) {
+		got := string(initBlocks([]byte(src)))
+		if got == src {
+			return
+		}
+		for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
+			if !strings.Contains(src, strings.TrimSpace(line)) {
+				t.Fatalf("init blocks hold %q, not in the file", line)
+			}
+		}
+	})
+}

@@ -170,6 +170,9 @@ func (e *Error) Error() string {
 	if errs == 0 && e.Err != nil && !e.Cancelled {
 		b.WriteString(": " + strings.TrimSpace(e.Err.Error()))
 	}
+	if e.Kind == KindStateLocked {
+		b.WriteString("\nAnother Terraform run holds the state lock: wait for it to finish and try again (terraform force-unlock only if that run is gone).")
+	}
 	return b.String()
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/envbench/envbench/config"
+	"github.com/envbench/envbench/envs/tf"
 )
 
 // Status is where an environment stands, as far as this machine can tell
@@ -32,6 +33,9 @@ const (
 	StatusDeployed Status = "deployed"
 	// StatusDestroyed: the local state exists and holds no resources.
 	StatusDestroyed Status = "destroyed"
+	// StatusApplyInterrupted: an apply was cut short (killed, interrupted)
+	// and none has succeeded since: the state may not match what exists.
+	StatusApplyInterrupted Status = "apply interrupted"
 )
 
 // Catalog is a workspace with what envbench knows of each environment.
@@ -112,6 +116,9 @@ func localStatus(root string, e *config.Environment) (Status, int) {
 		if r.Mode == "managed" {
 			n += len(r.Instances)
 		}
+	}
+	if tf.ApplyInterrupted(dir) {
+		return StatusApplyInterrupted, n
 	}
 	if n == 0 {
 		return StatusDestroyed, 0

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,13 @@ type ApplyResult struct {
 	Env     string
 	Summary *tf.ChangeSummary // Terraform's count of what it did
 	Elapsed time.Duration
+	// Completed are the resources Terraform finished changing.
+	Completed []string
+	// InFlight are the resources being changed when the apply was cut
+	// short; Interrupted says it was (cancelled, or Terraform died). The
+	// environment then shows "apply interrupted" until an apply succeeds.
+	InFlight    []string
+	Interrupted bool
 }
 
 // Apply applies a saved, reviewed plan to its environment, and nothing else:
@@ -39,8 +47,10 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 	}
 	var lock *Lock
 	if err := r.step(StepLock, "locking "+name, func() (string, error) {
-		lock, err = Acquire(c.Root, name, r.id, "apply", r.opts.now())
-		return "locked", err
+		if lock, err = Acquire(c.Root, name, r.id, "apply", r.opts.now()); err != nil {
+			return "", err
+		}
+		return lock.Message(), nil
 	}); err != nil {
 		return nil, err
 	}
@@ -89,6 +99,9 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 		if run, err = newTerraform(ctx, c, t.WorkDir, opts); err != nil {
 			return "", err
 		}
+		r.mu.Lock()
+		r.terraform = terraformName(run)
+		r.mu.Unlock()
 		// Review again what is in the file now, with today's rules.
 		data, err := run.Show(ctx, private)
 		if err != nil {
@@ -99,6 +112,11 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 			return "", fmt.Errorf("terraform show -json: %w", err)
 		}
 		findings := envs.Review(p, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContextOf(e, c.Now))
+		interrupted, err := tf.ReadApplyRecord(t.WorkDir)
+		if err != nil {
+			return "", err
+		}
+		findings = append(interruptedFindings(interrupted), findings...)
 		if why := confirmationReasons(name, e.Protected, findings); len(why) > 0 && confirm != name {
 			return "", fmt.Errorf("%w: %s; confirm by giving the environment's name (--confirm %s)", ErrConfirmationNeeded, strings.Join(why, " and "), name)
 		}
@@ -111,13 +129,32 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 	start := time.Now()
 	sinkTF := r.terraformSink()
 	if err := r.step(StepApply, "terraform apply "+filepath.Base(planFile), func() (string, error) {
-		err := run.Apply(ctx, private, func(ev tf.Event) {
+		// What is being applied is on record while it is: a run that dies
+		// leaves the record, and the environment shows "apply interrupted".
+		journal, err := tf.StartApplyJournal(t.WorkDir, r.id, "apply", r.opts.now())
+		if err != nil {
+			return "", err
+		}
+		err = run.Apply(ctx, private, func(ev tf.Event) {
 			if ev.Summary != nil {
 				res.Summary = ev.Summary
 			}
+			journal.Observe(ev)
 			sinkTF(ev)
 		})
 		res.Elapsed = time.Since(start)
+		privateState(t.WorkDir)
+		rec := journal.Record()
+		res.Completed, res.InFlight = rec.Completed, rec.InFlight
+		// Terraform's state says what an apply that ended by itself did;
+		// one that was cut short, or died mid-resource, may not.
+		if err == nil || !errors.Is(err, tf.ErrCancelled) && len(rec.InFlight) == 0 {
+			if clearErr := journal.Finish(); clearErr != nil && err == nil {
+				return "", clearErr
+			}
+		} else {
+			res.Interrupted = true
+		}
 		if err != nil {
 			return "", r.sourced(err)
 		}
@@ -131,6 +168,15 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 	_ = os.Remove(planFile)
 	_ = os.Remove(latestPath(c.Root, name))
 	return res, nil
+}
+
+// privateState makes Terraform's local state owner-only: Terraform writes
+// it with the umask's mode, and it holds secrets. (.envbench/ is owner-only
+// already; this keeps the state private if the work directory is copied.)
+func privateState(workDir string) {
+	for _, name := range []string{"terraform.tfstate", "terraform.tfstate.backup"} {
+		_ = os.Chmod(filepath.Join(workDir, name), 0o600)
+	}
 }
 
 // privateCopy copies a plan file to an owner-only file beside it.

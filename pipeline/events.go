@@ -47,6 +47,9 @@ type Event struct {
 	Step    Step      // for Terraform events, the step they came from
 	Message string    // for steps: what happened
 	TF      *tf.Event // for Terraform events
+	// Terraform is the binary and version the run uses ("terraform 1.5.7"),
+	// on every event from the init step on.
+	Terraform string
 }
 
 // NewRunID returns a sortable, unique run id: 20261121T104203Z-3f9a1c.

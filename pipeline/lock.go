@@ -15,6 +15,24 @@ import (
 // ErrLocked is returned when another run holds an environment.
 var ErrLocked = errors.New("environment is locked")
 
+// ErrLockRace is returned when two runs reached for the same lock at the
+// same moment (both found it free, or both found it stale): nobody holds it
+// for sure, and trying again settles it.
+var ErrLockRace = errors.New("lock contended")
+
+// LockRaceError says which race a lock attempt lost.
+type LockRaceError struct {
+	Env    string
+	Reason string // what happened, e.g. "another run is taking over a stale lock"
+}
+
+func (e *LockRaceError) Error() string {
+	return fmt.Sprintf("lock %s: %s; try again", e.Env, e.Reason)
+}
+
+// Unwrap makes a LockRaceError match ErrLockRace.
+func (e *LockRaceError) Unwrap() error { return ErrLockRace }
+
 // Holder describes who holds an environment's lock.
 type Holder struct {
 	User      string    `json:"user"`
@@ -47,6 +65,8 @@ func (e *LockedError) Unwrap() error { return ErrLocked }
 type Lock struct {
 	path   string
 	holder Holder
+	// tookOver is the dead run whose lock this one replaced, if any.
+	tookOver *Holder
 }
 
 // LockPath is where an environment's lock lives.
@@ -55,11 +75,16 @@ func LockPath(root, env string) string {
 }
 
 // Acquire takes the environment's lock for a run. A lock left by a process
-// that no longer runs on this host is taken over; any other held lock is a
-// *LockedError naming its holder.
+// that no longer runs on this host is taken over (TookOver then says whose
+// it was); any other held lock is a *LockedError naming its holder, and a
+// lost race with another run taking the lock a *LockRaceError. It makes
+// root's .envbench/ owner-only first (see PrivateStateDir).
 func Acquire(root, env, runID, operation string, now time.Time) (*Lock, error) {
 	path := LockPath(root, env)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := PrivateStateDir(root); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", env, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", env, err)
 	}
 	h := Holder{User: currentUser(), Host: hostname(), PID: os.Getpid(), RunID: runID, Operation: operation, Since: now.UTC()}
@@ -67,10 +92,11 @@ func Acquire(root, env, runID, operation string, now time.Time) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
+	var tookOver *Holder
 	for attempt := 0; attempt < 2; attempt++ {
-		err = envs.CreateFileExclusive(path, append(data, '\n'), 0o644)
+		err = envs.CreateFileExclusive(path, append(data, '\n'), 0o600)
 		if err == nil {
-			return &Lock{path: path, holder: h}, nil
+			return &Lock{path: path, holder: h, tookOver: tookOver}, nil
 		}
 		if !errors.Is(err, envs.ErrExists) {
 			return nil, fmt.Errorf("lock %s: %w", env, err)
@@ -83,37 +109,40 @@ func Acquire(root, env, runID, operation string, now time.Time) (*Lock, error) {
 			return nil, &LockedError{Env: env, Holder: other, Path: path}
 		}
 		// The holder died on this host: the lock is stale.
-		if err := removeStale(path, other, now); err != nil {
+		if reason, err := removeStale(path, other, now); err != nil {
 			return nil, fmt.Errorf("lock %s: %w", env, err)
+		} else if reason != "" {
+			return nil, &LockRaceError{Env: env, Reason: reason}
 		}
+		tookOver = &other
 	}
-	return nil, fmt.Errorf("lock %s: another run took it at the same moment", env)
+	return nil, &LockRaceError{Env: env, Reason: "another run took it at the same moment"}
 }
 
 // removeStale removes a dead holder's lock. Two runs may find the same lock
 // stale: a guard file, created exclusively, lets one of them remove it, and
 // that one removes it only if it is still the stale holder's, never a lock
-// another run has just taken.
-func removeStale(path string, stale Holder, now time.Time) error {
+// another run has just taken. A race lost is a reason, not an error.
+func removeStale(path string, stale Holder, now time.Time) (race string, err error) {
 	guard := path + ".takeover"
-	if err := envs.CreateFileExclusive(guard, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
+	if err := envs.CreateFileExclusive(guard, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o600); err != nil {
 		if info, statErr := os.Stat(guard); statErr == nil && now.Sub(info.ModTime()) > time.Minute {
 			os.Remove(guard) // left by a run that died while taking over
 		}
-		return fmt.Errorf("another run is taking over a stale lock; try again")
+		return "another run is taking over a stale lock", nil
 	}
 	defer os.Remove(guard)
 	current, err := readHolder(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return "", nil
 	}
 	if err != nil || current != stale {
-		return fmt.Errorf("the lock changed hands while it was checked; try again")
+		return "the lock changed hands while it was checked", nil
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove stale lock: %w", err)
+		return "", fmt.Errorf("remove stale lock: %w", err)
 	}
-	return nil
+	return "", nil
 }
 
 // Release gives the lock back, if it is still this run's.
@@ -136,6 +165,40 @@ func (l *Lock) Release() error {
 
 // Holder is who this lock says holds the environment.
 func (l *Lock) Holder() Holder { return l.holder }
+
+// TookOver returns the run whose lock this one took over because its
+// process had died, and whether there was one.
+func (l *Lock) TookOver() (Holder, bool) {
+	if l == nil || l.tookOver == nil {
+		return Holder{}, false
+	}
+	return *l.tookOver, true
+}
+
+// Message is what the lock step reports: "locked", or which dead run's lock
+// was taken over.
+func (l *Lock) Message() string {
+	dead, ok := l.TookOver()
+	if !ok {
+		return "locked"
+	}
+	return fmt.Sprintf("took over the lock of a dead %s run %s (since %s)", dead.Operation, dead.RunID, dead.Since.UTC().Format(time.RFC3339))
+}
+
+// PrivateStateDir creates root's .envbench/ owner-only (0700), or tightens
+// it if it exists: everything envbench and Terraform keep under it (state,
+// saved plans, locks, run records) is then private whatever the umask and
+// whatever mode each file gets.
+func PrivateStateDir(root string) error {
+	dir := filepath.Join(root, ".envbench")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("make %s owner-only: %w", dir, err)
+	}
+	return nil
+}
 
 // ReadLock returns the holder of an environment's lock, if it is held.
 func ReadLock(root, env string) (Holder, bool) {

@@ -76,7 +76,7 @@ func TestStaleTakeoverIsGuarded(t *testing.T) {
 	os.WriteFile(path, []byte(stale), 0o644)
 	// Another run is taking the stale lock over right now.
 	os.WriteFile(path+".takeover", []byte("1\n"), 0o644)
-	if _, err := Acquire(root, "qa", "new", "plan", time.Now()); err == nil || !strings.Contains(err.Error(), "taking over a stale lock") {
+	if _, err := Acquire(root, "qa", "new", "plan", time.Now()); !errors.Is(err, ErrLockRace) || errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "taking over a stale lock") {
 		t.Fatalf("a takeover in progress must stop a second one: %v", err)
 	}
 	// A guard left by a run that died is itself taken over after a minute.

@@ -48,6 +48,12 @@ type PlanResult struct {
 	HighRisk   bool
 	HasChanges bool
 	Terraform  string // binary and version, e.g. "terraform 1.5.7"
+	Version    string // Terraform's version alone, e.g. "1.5.7"
+	// Interrupted is the record of an earlier apply that was cut short, if
+	// any: the state may not match what was really created. The review then
+	// holds a high-risk RuleInterruptedApply finding for each resource that
+	// was being applied (or one for the environment when none was).
+	Interrupted *tf.ApplyRecord
 }
 
 // NeedsConfirmation reports whether applying needs the environment's name
@@ -100,8 +106,9 @@ type runner struct {
 	sink func(Event)
 	opts Options
 
-	mu      sync.Mutex
-	current Step
+	mu        sync.Mutex
+	current   Step
+	terraform string // binary and version, once known
 	// source maps a rendered file to the file the user edits.
 	source func(string) string
 }
@@ -115,6 +122,7 @@ func (r *runner) emit(e Event) {
 	if e.Step == "" {
 		e.Step = r.current
 	}
+	e.Terraform = r.terraform
 	r.mu.Unlock()
 	if r.sink != nil {
 		r.sink(e)
@@ -177,10 +185,22 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 		return nil, err
 	}
 	r.source = func(f string) string { return envs.SourceFile(c.Workspace, e.Environment, f) }
+	// A plan file others could read is refused before anything runs.
+	if planFile == "" {
+		planFile = DefaultPlanFile(c.Root, name, r.id)
+	}
+	if planFile, err = filepath.Abs(planFile); err != nil {
+		return nil, fmt.Errorf("plan file %s: %w", planFile, err)
+	}
+	if err := preparePlanDirs(c.Root, name, planFile); err != nil {
+		return nil, err
+	}
 	var lock *Lock
 	if err := r.step(StepLock, "locking "+name, func() (string, error) {
-		lock, err = Acquire(c.Root, name, r.id, "plan", r.opts.now())
-		return "locked", err
+		if lock, err = Acquire(c.Root, name, r.id, "plan", r.opts.now()); err != nil {
+			return "", err
+		}
+		return lock.Message(), nil
 	}); err != nil {
 		return nil, err
 	}
@@ -203,24 +223,51 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 		r.emit(Event{Kind: StepFailed, Step: StepInit, Message: err.Error()})
 		return nil, err
 	}
-	res := &PlanResult{RunID: r.id, Env: name, Protected: e.Protected, Terraform: terraformName(run)}
+	res := &PlanResult{RunID: r.id, Env: name, Protected: e.Protected, Terraform: terraformName(run), Version: run.Version(), PlanFile: planFile}
+	r.mu.Lock()
+	r.terraform = res.Terraform
+	r.mu.Unlock()
+	if res.Interrupted, err = tf.ReadApplyRecord(dir); err != nil {
+		r.emit(Event{Kind: StepFailed, Step: StepInit, Message: err.Error()})
+		return nil, err
+	}
+	var skipped bool
 	if err := r.step(StepInit, "terraform init ("+res.Terraform+")", func() (string, error) {
-		return res.Terraform + " ready", r.sourced(run.Init(ctx, r.terraformSink()))
+		done, err := run.InitIfNeeded(ctx, r.terraformSink())
+		skipped = !done.Ran
+		if !done.Ran {
+			return "init " + done.Reason, nil
+		}
+		return res.Terraform + " ready: " + done.Reason, r.sourced(err)
 	}); err != nil {
 		return nil, err
 	}
-	if planFile == "" {
-		planFile = DefaultPlanFile(c.Root, name, r.id)
-	}
-	if planFile, err = filepath.Abs(planFile); err != nil {
-		return nil, err
-	}
-	res.PlanFile = planFile
-	if err := preparePlanDirs(c.Root, name, planFile); err != nil {
-		return nil, err
-	}
 	if err := r.step(StepPlan, "terraform plan", func() (string, error) {
+		created, err := createPrivate(planFile)
+		if err != nil {
+			return "", err
+		}
+		defer func() {
+			if created {
+				if info, err := os.Stat(planFile); err == nil && info.Size() == 0 {
+					os.Remove(planFile) // Terraform failed before writing it
+				}
+			}
+		}()
 		res.HasChanges, err = run.Plan(ctx, planFile, r.terraformSink())
+		if skipped && errors.Is(err, tf.ErrNeedsInit) {
+			// The configuration needs an init that its fingerprint missed:
+			// init after all, and plan again.
+			run.ForgetInit()
+			if err = run.Init(ctx, r.terraformSink()); err == nil {
+				res.HasChanges, err = run.Plan(ctx, planFile, r.terraformSink())
+			}
+		}
+		if err == nil {
+			// Terraform recreates the file with its own mode: owner-only again,
+			// in a directory no one else can enter.
+			err = os.Chmod(planFile, 0o600)
+		}
 		return "saved " + planFile, r.sourced(err)
 	}); err != nil {
 		return nil, err
@@ -240,6 +287,7 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	}
 	if err := r.step(StepReview, "reviewing risks", func() (string, error) {
 		res.Findings = envs.Review(res.Plan, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContextOf(e, c.Now))
+		res.Findings = append(interruptedFindings(res.Interrupted), res.Findings...)
 		res.HighRisk = envs.HighRisk(res.Findings)
 		t := ticket{RunID: r.id, Env: name, Digest: res.Digest, Config: config, WorkDir: dir, Created: r.opts.now().UTC(),
 			HighRisk: res.HighRisk, Protected: e.Protected, Summary: res.Plan.Summary().String()}
@@ -262,20 +310,64 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	return res, nil
 }
 
+// ErrNotPrivate is returned when a plan would be written where others can
+// read it.
+var ErrNotPrivate = errors.New("readable by others")
+
 // preparePlanDirs makes the directories saved plans go to. Saved plans hold
 // every planned value, secrets included: the environment's plan directory is
-// for its owner only, however it was made before.
+// for its owner only, however it was made before, and a plan file elsewhere
+// (--out FILE) must be a file, in a directory, that others cannot read.
 func preparePlanDirs(root, env, planFile string) error {
+	if err := PrivateStateDir(root); err != nil {
+		return err
+	}
 	own := filepath.Dir(DefaultPlanFile(root, env, "x"))
-	for _, dir := range []string{own, filepath.Dir(planFile)} {
+	for _, dir := range []string{filepath.Dir(own), own} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("plan directory: %w", err)
 		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("plan directory %s: make it owner-only: %w", dir, err)
+		}
 	}
-	if err := os.Chmod(own, 0o700); err != nil {
-		return fmt.Errorf("plan directory: %w", err)
+	if filepath.Dir(planFile) == own {
+		return nil
+	}
+	dir := filepath.Dir(planFile)
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("plan file %s: its directory: %w", planFile, err)
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("plan file %s: %w: its directory %s has mode %04o, and a plan holds every planned value; make the directory owner-only (chmod 700 %s) or leave out --out to save the plan under .envbench/plans/%s/", planFile, ErrNotPrivate, dir, info.Mode().Perm(), dir, env)
+	}
+	if info, err := os.Lstat(planFile); err == nil {
+		if !info.Mode().IsRegular() {
+			return fmt.Errorf("plan file %s: not a regular file (%s); choose another file", planFile, info.Mode().Type())
+		}
+		if info.Mode().Perm()&0o077 != 0 {
+			return fmt.Errorf("plan file %s: %w: it has mode %04o, and a plan holds every planned value; make it owner-only (chmod 600 %s) or choose a new file", planFile, ErrNotPrivate, info.Mode().Perm(), planFile)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("plan file %s: %w", planFile, err)
 	}
 	return nil
+}
+
+// createPrivate makes sure a plan file exists owner-only before Terraform
+// writes it, and reports whether it created it.
+func createPrivate(planFile string) (bool, error) {
+	_, statErr := os.Lstat(planFile)
+	f, err := os.OpenFile(planFile, os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return false, fmt.Errorf("plan file %s: %w", planFile, err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return false, fmt.Errorf("plan file %s: make it owner-only: %w", planFile, err)
+	}
+	return errors.Is(statErr, os.ErrNotExist), f.Close()
 }
 
 // pruneOldPlans removes the environment's earlier saved plans from its plan

@@ -21,6 +21,9 @@ func terraform(t *testing.T) string { return testkit.Terraform(t) }
 // demo copies examples/demo into a temporary workspace.
 func demo(t *testing.T) string { return testkit.CopyExample(t, "demo") }
 
+// openCatalog is open, for tests where open names something else.
+func openCatalog(t *testing.T, root string) *envs.Catalog { return open(t, root) }
+
 func open(t *testing.T, root string) *envs.Catalog {
 	t.Helper()
 	c, err := envs.Open(root, time.Now())
@@ -187,7 +190,9 @@ func TestApplyRefusesASupersededOrStalePlan(t *testing.T) {
 	if _, err := os.Stat(first.PlanFile); !os.IsNotExist(err) {
 		t.Error("a superseded plan must be pruned from the plan directory")
 	}
-	kept := filepath.Join(t.TempDir(), "kept.tfplan")
+	keptDir := t.TempDir()
+	os.Chmod(keptDir, 0o700) // a plan goes only where others cannot read it
+	kept := filepath.Join(keptDir, "kept.tfplan")
 	third, err := Plan(ctx, open(t, root), "dev-alice", kept, Options{}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -88,7 +88,7 @@ func planStarted() []pipeline.Event {
 	return []pipeline.Event{
 		step(pipeline.StepLock, pipeline.StepStarted, "locking"), step(pipeline.StepLock, pipeline.StepFinished, "locked"),
 		step(pipeline.StepRender, pipeline.StepStarted, "rendering"), step(pipeline.StepRender, pipeline.StepFinished, "6 file(s) written"),
-		step(pipeline.StepInit, pipeline.StepStarted, "terraform init (terraform 1.5.7)"), step(pipeline.StepInit, pipeline.StepFinished, "ready"),
+		{Kind: pipeline.StepStarted, Step: pipeline.StepInit, Message: "terraform init (terraform 1.5.7)", Terraform: "terraform 1.5.7"}, step(pipeline.StepInit, pipeline.StepFinished, "ready"),
 		step(pipeline.StepPlan, pipeline.StepStarted, "terraform plan"),
 	}
 }

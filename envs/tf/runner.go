@@ -5,10 +5,11 @@
 package tf
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,6 +62,8 @@ type Runner struct {
 	dir     string
 	binary  string
 	version string
+	env     map[string]string
+	delay   time.Duration
 }
 
 // New prepares a runner for dir and asks Terraform its version.
@@ -95,7 +98,11 @@ func New(ctx context.Context, dir string, opts Options) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s version: %w", opts.Binary, err)
 	}
-	return &Runner{tf: t, dir: dir, binary: opts.Binary, version: v.String()}, nil
+	// Show runs Terraform itself, with what terraform-exec adds for the
+	// other commands: Terraform then leaves out its hints for humans.
+	showEnv := maps.Clone(env)
+	showEnv["TF_IN_AUTOMATION"] = "1"
+	return &Runner{tf: t, dir: dir, binary: opts.Binary, version: v.String(), env: showEnv, delay: delay}, nil
 }
 
 // environment is the process environment minus what terraform-exec manages
@@ -126,12 +133,21 @@ func (r *Runner) Version() string { return r.version }
 // Dir is the working directory.
 func (r *Runner) Dir() string { return r.dir }
 
-// Error is a failed Terraform command with the diagnostics it reported.
+// Error is a failed Terraform command with the diagnostics it reported and
+// its kind (state locked, cancelled, a provider's failure, other). Match a
+// kind with errors.Is(err, ErrStateLocked) and the like.
 type Error struct {
 	Op          string // init, plan, apply, destroy, show
+	Kind        Kind
 	Diagnostics []Diagnostic
-	Cancelled   bool
+	Cancelled   bool // Kind == KindCancelled
 	Err         error
+}
+
+// newError classifies a failed command.
+func newError(ctx context.Context, op string, diags []Diagnostic, err error) *Error {
+	k := classify(ctx.Err(), diags, err)
+	return &Error{Op: op, Kind: k, Diagnostics: diags, Cancelled: k == KindCancelled, Err: err}
 }
 
 func (e *Error) Error() string {
@@ -153,6 +169,9 @@ func (e *Error) Error() string {
 	}
 	if errs == 0 && e.Err != nil && !e.Cancelled {
 		b.WriteString(": " + strings.TrimSpace(e.Err.Error()))
+	}
+	if e.Kind == KindStateLocked {
+		b.WriteString("\nAnother Terraform run holds the state lock: wait for it to finish and try again (terraform force-unlock only if that run is gone).")
 	}
 	return b.String()
 }
@@ -181,7 +200,7 @@ func (r *Runner) run(ctx context.Context, op string, sink func(Event), call func
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return &Error{Op: op, Diagnostics: slices.Clone(diags), Cancelled: ctx.Err() != nil, Err: err}
+	return newError(ctx, op, slices.Clone(diags), err)
 }
 
 // Init runs terraform init. Its output, not JSON in Terraform 1.5, arrives
@@ -217,17 +236,31 @@ func (r *Runner) PlanDestroy(ctx context.Context, planFile string, sink func(Eve
 	return changes, err
 }
 
-// Show returns `terraform show -json planFile`, for envs.DecodePlan.
+// Show returns `terraform show -json planFile` as Terraform printed it, for
+// envs.DecodePlan. It runs Terraform itself rather than through
+// terraform-exec, which would decode the whole plan into its own types only
+// for envbench to encode it again.
 func (r *Runner) Show(ctx context.Context, planFile string) ([]byte, error) {
-	p, err := r.tf.ShowPlanFile(ctx, planFile, tfexec.JSONNumber(true))
-	if err != nil {
-		return nil, &Error{Op: "show", Cancelled: ctx.Err() != nil, Err: err}
+	cmd := exec.CommandContext(ctx, r.binary, "show", "-json", "-no-color", planFile)
+	cmd.Dir = r.dir
+	cmd.Env = make([]string, 0, len(r.env))
+	for k, v := range r.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	data, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("terraform show: %w", err)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = r.delay
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			err = fmt.Errorf("%w\n%s", err, msg)
+		}
+		return nil, newError(ctx, "show", nil, err)
 	}
-	return data, nil
+	if b := bytes.TrimSpace(stdout.Bytes()); len(b) == 0 || b[0] != '{' {
+		return nil, newError(ctx, "show", nil, fmt.Errorf("terraform show -json printed no JSON plan: %q", truncate(stdout.String(), 200)))
+	}
+	return stdout.Bytes(), nil
 }
 
 // Apply applies exactly the saved plan in planFile, streaming per-resource

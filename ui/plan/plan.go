@@ -309,7 +309,7 @@ func (s *Screen) events(events []pipeline.Event) {
 		case pipeline.StepStarted:
 			s.step = e.Message
 			if e.Step == pipeline.StepInit {
-				s.terraform = strings.TrimSuffix(strings.TrimPrefix(e.Message, "terraform init ("), ")")
+				s.terraform = e.Terraform
 			}
 		case pipeline.StepFailed:
 			s.step = string(e.Step) + " failed"

@@ -193,11 +193,10 @@ func (ws *Workspace) CheckOverlap(name, account string, a *Archetype, in Input, 
 	others := slices.DeleteFunc(slices.Clone(ws.Environments), func(o *Environment) bool { return o.Name == name })
 	archetypes := ws.archetypeMap()
 	archetypes[a.Name] = a
-	field := "inputs." + in.Name
-	var out Diagnostics
-	for _, d := range overlaps(append(others, e), archetypes)[e] {
-		if d.Field == field || strings.HasPrefix(d.Field, field+"[") {
-			out = append(out, d)
+	var out Diagnostics // e holds this input only: every overlap of e is on it
+	for _, o := range findOverlaps(append(others, e), archetypes) {
+		if o.Env == e {
+			out = append(out, o.diagnostic())
 		}
 	}
 	return out

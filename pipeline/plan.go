@@ -317,7 +317,7 @@ var ErrNotPrivate = errors.New("readable by others")
 // preparePlanDirs makes the directories saved plans go to. Saved plans hold
 // every planned value, secrets included: the environment's plan directory is
 // for its owner only, however it was made before, and a plan file elsewhere
-// (--out FILE) must be a file, in a directory, that others cannot read.
+// (--out FILE) must not be a file that others can already read.
 func preparePlanDirs(root, env, planFile string) error {
 	if err := PrivateStateDir(root); err != nil {
 		return err
@@ -334,14 +334,9 @@ func preparePlanDirs(root, env, planFile string) error {
 	if filepath.Dir(planFile) == own {
 		return nil
 	}
-	dir := filepath.Dir(planFile)
-	info, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("plan file %s: its directory: %w", planFile, err)
-	}
-	if info.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("plan file %s: %w: its directory %s has mode %04o, and a plan holds every planned value; make the directory owner-only (chmod 700 %s) or leave out --out to save the plan under .envbench/plans/%s/", planFile, ErrNotPrivate, dir, info.Mode().Perm(), dir, env)
-	}
+	// Terraform writes the plan with os.Create, which keeps the mode of an
+	// existing file: createPrivate makes it 0600 before Terraform opens it,
+	// so the file is private whatever its directory's mode.
 	if info, err := os.Lstat(planFile); err == nil {
 		if !info.Mode().IsRegular() {
 			return fmt.Errorf("plan file %s: not a regular file (%s); choose another file", planFile, info.Mode().Type())

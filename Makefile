@@ -60,6 +60,7 @@ fuzz:
 	$(GO) test ./envs/ -run '^$$' -fuzz FuzzDecodePlan -fuzztime $(FUZZTIME)
 	$(GO) test ./envs/tf/ -run '^$$' -fuzz FuzzParseEvent -fuzztime $(FUZZTIME)
 	$(GO) test ./ui/ -run '^$$' -fuzz FuzzTUI -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/cli/ -run '^$$' -fuzz FuzzCommandLine -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

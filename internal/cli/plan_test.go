@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -55,7 +55,7 @@ func TestShowPlan(t *testing.T) {
 
 	// In the demo workspace, with --env, the zone is stateful and the
 	// environment's rules apply.
-	r = envbench(t, ".", "--workspace", filepath.Join("examples", "demo"), "show-plan", "--env", "qa", plan)
+	r = envbench(t, ".", "--workspace", filepath.Join(moduleRoot, "examples", "demo"), "show-plan", "--env", "qa", plan)
 	if r.code != 3 || !strings.Contains(r.stdout, "replaces terraform_data.private_zone, which holds data (stateful address terraform_data.private_zone)") || !strings.Contains(r.stdout, "Plan for qa") {
 		t.Errorf("show-plan --env qa: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -115,7 +115,7 @@ func TestShowPlanBadInput(t *testing.T) {
 }
 
 func TestShowPlanFixtures(t *testing.T) {
-	dir, _ := filepath.Abs(filepath.Join("..", "shared", "fixtures", "plans"))
+	dir, _ := filepath.Abs(filepath.Join(moduleRoot, "..", "shared", "fixtures", "plans"))
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Skipf("real-world fixtures not found at %s", dir)

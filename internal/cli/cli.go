@@ -160,11 +160,19 @@ func printGlobalUsage(w io.Writer) {
 		fmt.Fprintf(tw, "  %s %s\t%s\n", c.name, c.args, c.summary)
 	}
 	tw.Flush()
-	extra := ""
-	if slices.ContainsFunc(commands(), func(c command) bool { return c.name == "show-plan" }) {
-		extra = ", 3 high-risk plan (show-plan)"
+	fmt.Fprintf(w, globalUsage, b.String(), ", 3 high-risk plan ("+strings.Join(highRiskCommands(), ", ")+")")
+}
+
+// highRiskCommands are the commands that exit 3 on a high-risk plan: those
+// whose help says so.
+func highRiskCommands() []string {
+	var names []string
+	for _, c := range commands() {
+		if strings.Contains(c.help, "3 when") {
+			names = append(names, c.name)
+		}
 	}
-	fmt.Fprintf(w, globalUsage, b.String(), extra)
+	return names
 }
 
 // Run parses args (without the program name) and runs the command they

@@ -238,6 +238,20 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "Commands:") || !strings.Contains(r.stdout, "Exit codes:") {
 		t.Errorf("envbench --help: exit %d\n%s", r.code, r.stdout)
 	}
+	for _, c := range commands() {
+		if !strings.Contains(r.stdout, "\n  "+c.name+" ") {
+			t.Errorf("envbench --help does not list %s:\n%s", c.name, r.stdout)
+		}
+	}
+}
+
+// TestHelpNamesEveryHighRiskCommand: plan exits 3 on a high-risk plan, as
+// show-plan does, and the top-level help says so.
+func TestHelpNamesEveryHighRiskCommand(t *testing.T) {
+	r := envbench(t, ".", "--help")
+	if want := "3 high-risk plan (plan, show-plan)"; !strings.Contains(r.stdout, want) {
+		t.Errorf("envbench --help lacks %q:\n%s", want, r.stdout)
+	}
 }
 
 func TestVersion(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/envbench/envbench/envs/tf"
@@ -46,6 +47,9 @@ func runApply(ctx context.Context, s *session, o applyOptions) error {
 	if o.planFile == "" {
 		return usageError{"--plan FILE is required: apply applies a reviewed plan; make one with envbench plan " + name}
 	}
+	if err := checkPlanFile(o.planFile); err != nil {
+		return err
+	}
 	c, err := s.catalog()
 	if err != nil {
 		return err
@@ -61,5 +65,19 @@ func runApply(ctx context.Context, s *session, o applyOptions) error {
 		sum = &tf.ChangeSummary{}
 	}
 	fmt.Fprintf(s.stdout, "Applied %s: %d added, %d changed, %d destroyed in %s\n", res.Env, sum.Add, sum.Change, sum.Remove, res.Elapsed.Round(100*time.Millisecond))
+	return nil
+}
+
+// checkPlanFile refuses a directory given as --plan, before anything is
+// locked. A missing file is left to apply, which says what to do.
+func checkPlanFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if err := notADirectory(f, name, "a saved plan file"); err != nil {
+		return fmt.Errorf("--plan %w (envbench plan prints the file to apply)", err)
+	}
 	return nil
 }

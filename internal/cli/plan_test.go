@@ -191,3 +191,23 @@ func TestShowPlanHidesMarkedValues(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectoryAsPlanIsNamedOnce: a directory given as a plan says so,
+// naming it once.
+func TestDirectoryAsPlanIsNamedOnce(t *testing.T) {
+	dir := t.TempDir()
+	demo := filepath.Join(moduleRoot, "examples", "demo")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"show-plan", dir}, "envbench show-plan: " + dir + " is a directory, not a plan JSON file\n"},
+		{[]string{"--workspace", demo, "apply", "qa", "--plan", dir}, "envbench apply: --plan " + dir + " is a directory, not a saved plan file (envbench plan prints the file to apply)\n"},
+	}
+	for _, tc := range cases {
+		r := envbench(t, t.TempDir(), tc.args...)
+		if r.code != 1 || r.stderr != tc.want || strings.Count(r.stderr, dir) != 1 {
+			t.Errorf("envbench %q: exit %d, stderr %q; want 1 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/envbench/envbench/config"
@@ -93,6 +94,19 @@ func reviewSetup(s *session, o showPlanOptions) (envs.RiskRules, envs.ReviewCont
 	return envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContextOf(e, c.Now), nil
 }
 
+// notADirectory says, once, that name is a directory where a file (what)
+// was wanted.
+func notADirectory(f *os.File, name, what string) error {
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if info.IsDir() {
+		return fmt.Errorf("%s is a directory, not %s", name, what)
+	}
+	return nil
+}
+
 // maxPlanSize bounds a plan JSON file: a plan of 100,000 resources is well
 // under it, and /dev/zero does not exhaust memory.
 const maxPlanSize = 256 << 20
@@ -106,9 +120,16 @@ func readInput(name string) ([]byte, error) {
 			return nil, err
 		}
 		defer f.Close()
+		if err := notADirectory(f, name, "a plan JSON file"); err != nil {
+			return nil, err
+		}
 		r = f
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxPlanSize+1))
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return nil, err // it names the file already
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}

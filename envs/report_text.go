@@ -22,11 +22,11 @@ func WriteReportText(w io.Writer, r *Report) {
 		fmt.Fprintln(w, "INCOMPLETE: Terraform stopped on an error while planning.")
 	}
 	if len(r.Findings) > 0 {
-		head := "Findings"
-		if r.HighRisk {
-			head = "HIGH RISK"
+		if high := HighCount(r.Findings); high > 0 {
+			fmt.Fprintf(w, "\nHIGH RISK: %d of %d finding(s) high\n", high, len(r.Findings))
+		} else {
+			fmt.Fprintf(w, "\nFindings (%d)\n", len(r.Findings))
 		}
-		fmt.Fprintf(w, "\n%s (%d)\n", head, len(r.Findings))
 		for _, f := range r.Findings {
 			fmt.Fprintf(w, "  %-6s %s\n", f.Severity, f.Message)
 		}

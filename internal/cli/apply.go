@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -57,6 +58,9 @@ func runApply(ctx context.Context, s *session, o applyOptions) error {
 	progress := newProgress(s)
 	res, err := pipeline.Apply(ctx, c, name, o.planFile, o.confirm, pipeline.Options{}, progress.event)
 	progress.done()
+	if errors.Is(err, pipeline.ErrConfirmationNeeded) && o.confirm != "" && o.confirm != name {
+		return fmt.Errorf("--confirm %s does not name this environment (expected %s): %w", o.confirm, name, err)
+	}
 	if err != nil {
 		return err
 	}

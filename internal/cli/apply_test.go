@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/envbench/envbench/internal/testkit"
+)
+
+// fakeWorkspace is a copy of the demo whose Terraform is the stand-in in
+// testdata/fake-terraform.
+func fakeWorkspace(t *testing.T) string {
+	t.Helper()
+	root := copyWorkspace(t, "demo")
+	fake, err := filepath.Abs(filepath.Join("testdata", "fake-terraform"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings, err := os.ReadFile(filepath.Join(root, "envbench.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.WriteFile(t, root, "envbench.yaml", string(settings)+"terraform:\n  binary: "+fake+"\n")
+	return root
+}
+
+// envbenchWith runs the binary in dir with extra environment variables.
+func envbenchWith(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// savedPlan is the plan file a plan command's stderr names.
+func savedPlan(t *testing.T, r result) string {
+	t.Helper()
+	m := planFileLine.FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("plan names no saved plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	return m[1]
+}
+
+// TestApplyWrongConfirmation: a wrong --confirm says which name was
+// expected, and apply counts high-risk findings as the plan's review does.
+func TestApplyWrongConfirmation(t *testing.T) {
+	root := fakeWorkspace(t)
+	env := []string{"FAKE_TF_SHOW=" + writePlan(t, riskyPlan)}
+	r := envbenchWith(t, root, env, "plan", "production")
+	if r.code != 3 {
+		t.Fatalf("plan production: exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	listed := regexp.MustCompile(`HIGH RISK: (\d+) of \d+ finding\(s\) high`).FindStringSubmatch(r.stdout)
+	if listed == nil {
+		t.Fatalf("plan production lists no high-risk count:\n%s", r.stdout)
+	}
+	plan := savedPlan(t, r)
+
+	r = envbenchWith(t, root, env, "apply", "production", "--plan", plan, "--confirm", "qa")
+	if r.code != 1 {
+		t.Fatalf("apply --confirm qa: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "--confirm qa does not name this environment (expected production)") {
+		t.Errorf("apply --confirm qa does not say production was expected:\n%s", r.stderr)
+	}
+	if want := "the plan has " + listed[1] + " high-risk finding(s)"; !strings.Contains(r.stderr, want) {
+		t.Errorf("plan listed %s high-risk findings; apply should say %q:\n%s", listed[1], want, r.stderr)
+	}
+	if _, err := os.Stat(plan); err != nil {
+		t.Errorf("a refused apply must keep the plan: %v", err)
+	}
+}

@@ -86,3 +86,34 @@ func TestApplyWrongConfirmation(t *testing.T) {
 		t.Errorf("a refused apply must keep the plan: %v", err)
 	}
 }
+
+// TestApplyOutlivesAClosedPipe: with stdout and stderr closed pipes
+// (envbench apply | head), envbench neither dies of SIGPIPE nor cuts
+// Terraform short: the apply runs to completion and exits 0.
+func TestApplyOutlivesAClosedPipe(t *testing.T) {
+	root := fakeWorkspace(t)
+	state := filepath.Join(t.TempDir(), "state")
+	env := []string{"FAKE_TF_STATE=" + state}
+	plan := savedPlan(t, envbenchWith(t, root, env, "plan", "qa"))
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // nobody reads: every write is a broken pipe
+	defer w.Close()
+	cmd := exec.Command(binary, "apply", "qa", "--plan", plan)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = w, w
+	err = cmd.Run()
+	if err != nil {
+		t.Fatalf("apply with a closed stdout and stderr: %v (%s)", err, cmd.ProcessState)
+	}
+	if data, err := os.ReadFile(state); err != nil || string(data) != "applied\n" {
+		t.Errorf("Terraform did not apply to the end: %q %v", data, err)
+	}
+	if _, err := os.Stat(plan); !os.IsNotExist(err) {
+		t.Errorf("an applied plan is removed; stat: %v", err)
+	}
+}

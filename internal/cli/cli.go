@@ -180,7 +180,7 @@ func highRiskCommands() []string {
 // error whose exit code ExitCode gives; the error has been reported on
 // env.Stderr already.
 func Run(ctx context.Context, args []string, env Env) error {
-	stdout, stderr := env.Stdout, env.Stderr
+	stdout, stderr := newQuietWriter(env.Stdout), newQuietWriter(env.Stderr)
 	s := &session{stdout: stdout, stderr: stderr, interrupts: env.Interrupts, build: env.Build}
 	global := flag.NewFlagSet("envbench", flag.ContinueOnError)
 	global.SetOutput(io.Discard)

@@ -14,6 +14,11 @@ import (
 // cancelled context. While Terraform may be running it then waits for it
 // to exit cleanly, so that it releases its state lock; a second signal
 // stops waiting.
+//
+// It also catches SIGPIPE, so that a reader of stdout or stderr that went
+// away (envbench apply | head) neither kills envbench nor, through it,
+// Terraform mid-apply: writes to the broken pipe then fail, and Run's
+// writers stop writing to it.
 type Interrupts struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -32,10 +37,13 @@ type Interrupts struct {
 func NotifyInterrupts(stderr io.Writer, exit func(code int)) *Interrupts {
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &Interrupts{
-		ctx: ctx, cancel: cancel, stderr: stderr, exit: exit,
+		ctx: ctx, cancel: cancel, stderr: newQuietWriter(stderr), exit: exit,
 		signals: make(chan os.Signal, 2),
 		pipes:   make(chan os.Signal, 1),
 	}
+	// Notified, not ignored: an ignored SIGPIPE would be inherited by
+	// Terraform and the hooks envbench starts.
+	signal.Notify(in.pipes, syscall.SIGPIPE)
 	signal.Notify(in.signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go in.handle()
 	return in

@@ -13,7 +13,9 @@ import (
 // Interrupts turns the first interrupt, termination or hang-up into a
 // cancelled context. While Terraform may be running it then waits for it
 // to exit cleanly, so that it releases its state lock; a second signal
-// stops waiting.
+// stops waiting. When nothing that may run Terraform is under way, it
+// exits at once with 128 plus the signal's number (130 for ctrl-c, 143 for
+// SIGTERM, 129 for SIGHUP), as a shell reports a process a signal ended.
 //
 // It also catches SIGPIPE, so that a reader of stdout or stderr that went
 // away (envbench apply | head) neither kills envbench nor, through it,
@@ -61,14 +63,26 @@ func (in *Interrupts) Stop() {
 }
 
 func (in *Interrupts) handle() {
-	if _, ok := <-in.signals; !ok {
+	sig, ok := <-in.signals
+	if !ok {
 		return
 	}
+	in.mu.Lock()
+	if in.terraform == 0 {
+		// Nothing to wait for: go now, holding the lock so that no run
+		// starts Terraform meanwhile.
+		fmt.Fprintf(in.stderr, "\nenvbench: %s\n", signalName(sig))
+		in.exit(exitCodeOf(sig))
+		in.mu.Unlock()
+		in.cancel()
+		return
+	}
+	in.mu.Unlock()
 	in.cancel()
 	fmt.Fprintln(in.stderr, "\nenvbench: interrupting; waiting for Terraform to exit cleanly (interrupt again to stop waiting, which may leave its state locked)")
-	if _, ok := <-in.signals; ok {
+	if sig, ok := <-in.signals; ok {
 		fmt.Fprintln(in.stderr, "envbench: stopped without waiting for Terraform")
-		in.exit(130)
+		in.exit(exitCodeOf(sig))
 	}
 }
 
@@ -85,4 +99,24 @@ func (in *Interrupts) terraformMayRun(running bool) {
 	} else if in.terraform > 0 {
 		in.terraform--
 	}
+}
+
+// exitCodeOf is the status a shell reports for a process ended by sig.
+func exitCodeOf(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 130
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "interrupted"
+	case syscall.SIGTERM:
+		return "terminated"
+	case syscall.SIGHUP:
+		return "hung up"
+	}
+	return sig.String()
 }

@@ -58,6 +58,7 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./config/ -run '^$$' -fuzz FuzzLoadWorkspace -fuzztime $(FUZZTIME)
 	$(GO) test ./envs/ -run '^$$' -fuzz FuzzDecodePlan -fuzztime $(FUZZTIME)
+	$(GO) test ./envs/ -run '^$$' -fuzz FuzzStripWrapper -fuzztime $(FUZZTIME)
 	$(GO) test ./envs/tf/ -run '^$$' -fuzz FuzzParseEvent -fuzztime $(FUZZTIME)
 	$(GO) test ./ui/ -run '^$$' -fuzz FuzzTUI -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/cli/ -run '^$$' -fuzz FuzzCommandLine -fuzztime $(FUZZTIME)

@@ -211,3 +211,21 @@ func TestDirectoryAsPlanIsNamedOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestShowPlanAcceptsSetupTerraformWrapper: the output of GitHub's
+// setup-terraform wrapper is reviewed like the bare JSON, and stderr says
+// what was stripped.
+func TestShowPlanAcceptsSetupTerraformWrapper(t *testing.T) {
+	bare := envbench(t, t.TempDir(), "show-plan", writePlan(t, riskyPlan))
+	wrapped := "[command]/home/runner/work/_temp/5e1f/terraform-bin show -json plan.tfplan\n" + strings.ReplaceAll(riskyPlan, "\n", "") + "\n" +
+		"::debug::Terraform exited with code 0.\n::debug::stdout: {}%0A\n::debug::stderr: \n::debug::exitcode: 0\n"
+	file := writePlan(t, wrapped)
+	r := envbench(t, t.TempDir(), "show-plan", file)
+	if r.code != bare.code || r.stdout != bare.stdout {
+		t.Fatalf("wrapped plan: exit %d, want %d\n%s%s", r.code, bare.code, r.stdout, r.stderr)
+	}
+	want := "envbench show-plan: " + file + ": stripped GitHub setup-terraform wrapper output: 1 [command] line(s) before the JSON and 4 workflow line(s) after it (::debug::, ::set-output, stdout/stderr/exitcode)\n"
+	if r.stderr != want {
+		t.Errorf("stderr %q, want %q", r.stderr, want)
+	}
+}

@@ -29,7 +29,9 @@ func showPlanCommand() command {
 attribute-level diffs with sensitive values masked, and the risk findings.
 Inside a workspace, its risk rules apply; --env applies an environment's
 (its archetype's rules, and whether it is protected). FILE may be - for
-stdin.
+stdin. Output captured through GitHub's setup-terraform wrapper (the
+"[command]…" line before the JSON, "::debug::" lines after it) is
+accepted: what was stripped is said on stderr.
 
 Exit status: 0 when there is no high-risk finding, 3 when there is one,
 1 on error (an unreadable or invalid file).`,
@@ -49,6 +51,10 @@ func runShowPlan(_ context.Context, s *session, o showPlanOptions) error {
 	data, err := readInput(file)
 	if err != nil {
 		return err
+	}
+	data, wrapper := envs.StripWrapper(data)
+	if wrapper.Stripped() {
+		fmt.Fprintf(s.stderr, "envbench show-plan: %s: %s\n", file, wrapper)
 	}
 	p, err := envs.DecodePlan(data)
 	if err != nil {

@@ -39,11 +39,12 @@ test: tools
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-## lint: gofmt, go vet and staticcheck
+## lint: gofmt, go vet, staticcheck, and go.mod as go mod tidy leaves it
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
 ## bench: the performance benchmarks
 bench:

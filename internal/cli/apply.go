@@ -29,7 +29,9 @@ and reviews it again. A high-risk plan, or any plan for a protected
 environment, needs --confirm with the environment's name. Per-resource
 progress streams to stderr with elapsed times; Terraform's diagnostics are
 shown whole when it fails. Ctrl-C interrupts Terraform and waits for it to
-exit cleanly, so no state lock is left behind.
+exit cleanly, so no state lock is left behind; envbench then says which
+resources completed and which had started without finishing: the
+environment may be partly changed, and needs a new plan.
 
 Exit status: 0 when applied, 1 otherwise.`,
 		nargs: 1,
@@ -58,6 +60,9 @@ func runApply(ctx context.Context, s *session, o applyOptions) error {
 	progress := newProgress(s)
 	res, err := pipeline.Apply(ctx, c, name, o.planFile, o.confirm, pipeline.Options{}, progress.event)
 	progress.done()
+	if err != nil && interrupted(ctx, err) {
+		progress.interrupted(name)
+	}
 	if errors.Is(err, pipeline.ErrConfirmationNeeded) && o.confirm != "" && o.confirm != name {
 		return fmt.Errorf("--confirm %s does not name this environment (expected %s): %w", o.confirm, name, err)
 	}
@@ -84,4 +89,11 @@ func checkPlanFile(name string) error {
 		return fmt.Errorf("--plan %w (envbench plan prints the file to apply)", err)
 	}
 	return nil
+}
+
+// interrupted reports whether a run's error comes from its cancellation:
+// an interrupt, not a failure of Terraform's own.
+func interrupted(ctx context.Context, err error) bool {
+	var tfErr *tf.Error
+	return ctx.Err() != nil || errors.As(err, &tfErr) && tfErr.Cancelled
 }

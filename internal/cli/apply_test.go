@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/envbench/envbench/internal/testkit"
 )
@@ -115,5 +117,70 @@ func TestApplyOutlivesAClosedPipe(t *testing.T) {
 	}
 	if _, err := os.Stat(plan); !os.IsNotExist(err) {
 		t.Errorf("an applied plan is removed; stat: %v", err)
+	}
+}
+
+// TestInterruptedApplySaysWhatHappened: an apply interrupted while
+// Terraform holds a resource waits for Terraform, then says the apply was
+// interrupted, what completed, what had started, and that a new plan is
+// needed; the exit status is not 0.
+func TestInterruptedApplySaysWhatHappened(t *testing.T) {
+	root := fakeWorkspace(t)
+	state := filepath.Join(t.TempDir(), "state")
+	env := []string{
+		"FAKE_TF_RESOURCES=terraform_data.network terraform_data.database terraform_data.service",
+		"FAKE_TF_HOLD=terraform_data.database",
+		"FAKE_TF_STATE=" + state,
+	}
+	plan := savedPlan(t, envbenchWith(t, root, env, "plan", "qa"))
+
+	cmd := exec.Command(binary, "apply", "qa", "--plan", plan)
+	cmd.Dir = root
+	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// A guard against a hung test, not a synchronization.
+	guard := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
+	defer guard.Stop()
+	var seen strings.Builder
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		seen.WriteString(lines.Text() + "\n")
+		if strings.Contains(lines.Text(), "+ terraform_data.database…") {
+			break // Terraform now holds the database mid-apply
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	for lines.Scan() {
+		seen.WriteString(lines.Text() + "\n")
+	}
+	err = cmd.Wait()
+	out := seen.String()
+	if cmd.ProcessState.ExitCode() == 0 || err == nil {
+		t.Errorf("an interrupted apply exited 0:\n%s", out)
+	}
+	for _, want := range []string{
+		"waiting for Terraform to exit cleanly",
+		"apply interrupted\n",
+		"  completed (1):\n    terraform_data.network\n",
+		"  started, not finished (1):\n    terraform_data.database\n",
+		"the environment may be partly changed; run `envbench plan qa` for a new plan\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "    terraform_data.service") {
+		t.Errorf("a resource that never started is listed:\n%s", out)
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Errorf("the stand-in finished its apply: %v", err)
 	}
 }

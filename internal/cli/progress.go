@@ -20,6 +20,12 @@ type progress struct {
 	w          io.Writer
 	interrupts *Interrupts
 	terraform  bool // a step that runs Terraform is under way
+
+	// What the apply did, from Terraform's events, in the order they came.
+	applying  bool
+	started   []string
+	completed map[string]bool
+	failed    map[string]bool
 }
 
 func newProgress(s *session) *progress {
@@ -40,6 +46,7 @@ func (p *progress) event(e pipeline.Event) {
 	switch e.Kind {
 	case pipeline.StepStarted:
 		p.setTerraform(terraformSteps[e.Step])
+		p.applying = p.applying || e.Step == pipeline.StepApply
 		if e.Step == pipeline.StepLock {
 			fmt.Fprintf(p.w, "run %s on %s\n", e.RunID, e.Env)
 		}
@@ -68,12 +75,15 @@ func (p *progress) printTerraform(step pipeline.Step, e *tf.Event) {
 			fmt.Fprintf(p.w, "  %-7s %s %s\n", "plan", actionSymbol(e.Action), e.Resource)
 		}
 	case tf.EventApplyStart:
+		p.started = append(p.started, e.Resource)
 		fmt.Fprintf(p.w, "  %-7s %s %s…\n", "apply", actionSymbol(e.Action), e.Resource)
 	case tf.EventApplyProgress:
 		fmt.Fprintf(p.w, "  %-7s   %s still %s after %s\n", "apply", e.Resource, e.Action, e.Elapsed)
 	case tf.EventApplyComplete:
+		mark(&p.completed, e.Resource)
 		fmt.Fprintf(p.w, "  %-7s ✓ %s (%s)\n", "apply", e.Resource, e.Elapsed)
 	case tf.EventApplyErrored:
+		mark(&p.failed, e.Resource)
 		fmt.Fprintf(p.w, "  %-7s ✗ %s failed after %s\n", "apply", e.Resource, e.Elapsed)
 	case tf.EventDiagnostic:
 		if e.Diagnostic != nil && e.Diagnostic.Severity == "warning" {
@@ -87,6 +97,54 @@ func (p *progress) done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.setTerraform(false)
+}
+
+func mark(set *map[string]bool, address string) {
+	if *set == nil {
+		*set = map[string]bool{}
+	}
+	(*set)[address] = true
+}
+
+// interrupted says what an interrupted apply of env leaves behind: the
+// resources Terraform completed, those it had started and not finished,
+// and that a new plan is needed. It says nothing when the apply never
+// started, as nothing was changed then.
+func (p *progress) interrupted(env string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.applying {
+		return
+	}
+	var completed, unfinished, failed []string
+	seen := map[string]bool{}
+	for _, r := range p.started {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		switch {
+		case p.completed[r]:
+			completed = append(completed, r)
+		case p.failed[r]:
+			failed = append(failed, r)
+		default:
+			unfinished = append(unfinished, r)
+		}
+	}
+	fmt.Fprintf(p.w, "\napply interrupted\n")
+	list := func(head string, addresses []string) {
+		fmt.Fprintf(p.w, "  %s (%d):\n", head, len(addresses))
+		for _, a := range addresses {
+			fmt.Fprintf(p.w, "    %s\n", a)
+		}
+	}
+	list("completed", completed)
+	list("started, not finished", unfinished)
+	if len(failed) > 0 {
+		list("failed", failed)
+	}
+	fmt.Fprintf(p.w, "the environment may be partly changed; run `envbench plan %s` for a new plan\n", env)
 }
 
 // actionSymbol is the marker of an action as Terraform's streamed events

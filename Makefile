@@ -39,11 +39,12 @@ test: tools
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-## lint: gofmt, go vet and staticcheck
+## lint: gofmt, go vet, staticcheck, and go.mod as go mod tidy leaves it
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
 ## bench: the performance benchmarks
 bench:
@@ -58,8 +59,10 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./config/ -run '^$$' -fuzz FuzzLoadWorkspace -fuzztime $(FUZZTIME)
 	$(GO) test ./envs/ -run '^$$' -fuzz FuzzDecodePlan -fuzztime $(FUZZTIME)
+	$(GO) test ./envs/ -run '^$$' -fuzz FuzzStripWrapper -fuzztime $(FUZZTIME)
 	$(GO) test ./envs/tf/ -run '^$$' -fuzz FuzzParseEvent -fuzztime $(FUZZTIME)
 	$(GO) test ./ui/ -run '^$$' -fuzz FuzzTUI -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/cli/ -run '^$$' -fuzz FuzzCommandLine -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -178,6 +178,18 @@ func HighRisk(findings []Finding) bool {
 	return slices.ContainsFunc(findings, func(f Finding) bool { return f.Severity == SeverityHigh })
 }
 
+// HighCount is the number of high findings, the protected environment's
+// included: the count every report of a review gives.
+func HighCount(findings []Finding) int {
+	n := 0
+	for _, f := range findings {
+		if f.Severity == SeverityHigh {
+			n++
+		}
+	}
+	return n
+}
+
 // FindingsFor returns the findings about one resource.
 func FindingsFor(findings []Finding, address string) []Finding {
 	var out []Finding

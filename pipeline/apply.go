@@ -209,13 +209,8 @@ func confirmationReasons(name string, protected bool, findings []envs.Finding) [
 	if protected {
 		why = append(why, name+" is protected")
 	}
-	high := 0
-	for _, f := range findings {
-		if f.Severity == envs.SeverityHigh && f.Rule != envs.RuleProtected {
-			high++
-		}
-	}
-	if high > 0 {
+	// Counted as the plan's review counts them, so that the numbers agree.
+	if high := envs.HighCount(findings); high > 0 {
 		why = append(why, fmt.Sprintf("the plan has %d high-risk finding(s)", high))
 	}
 	return why

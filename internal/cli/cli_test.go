@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -16,6 +16,9 @@ import (
 // binary is envbench built once for the subprocess tests.
 var binary string
 
+// moduleRoot is the repository's root, where the examples are.
+var moduleRoot = filepath.Join("..", "..")
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "envbench-cli")
 	if err != nil {
@@ -23,7 +26,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "envbench")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	build := exec.Command("go", "build", "-o", binary, "github.com/envbench/envbench")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build envbench:", err)
@@ -73,7 +76,7 @@ var examples = []string{"demo", "aws"}
 func TestValidateExamples(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex, func(t *testing.T) {
-			r := envbench(t, ".", "--workspace", filepath.Join("examples", ex), "validate")
+			r := envbench(t, ".", "--workspace", filepath.Join(moduleRoot, "examples", ex), "validate")
 			if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "is valid") {
 				t.Fatalf("validate examples/%s: exit %d\nstdout:\n%s\nstderr:\n%s", ex, r.code, r.stdout, r.stderr)
 			}
@@ -192,7 +195,7 @@ func TestRender(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	demo := filepath.Join("examples", "demo")
+	demo := filepath.Join(moduleRoot, "examples", "demo")
 	cases := []struct {
 		args []string
 		code int
@@ -234,6 +237,20 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	r := envbench(t, ".", "--help")
 	if r.code != 0 || !strings.Contains(r.stdout, "Commands:") || !strings.Contains(r.stdout, "Exit codes:") {
 		t.Errorf("envbench --help: exit %d\n%s", r.code, r.stdout)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(r.stdout, "\n  "+c.name+" ") {
+			t.Errorf("envbench --help does not list %s:\n%s", c.name, r.stdout)
+		}
+	}
+}
+
+// TestHelpNamesEveryHighRiskCommand: plan exits 3 on a high-risk plan, as
+// show-plan does, and the top-level help says so.
+func TestHelpNamesEveryHighRiskCommand(t *testing.T) {
+	r := envbench(t, ".", "--help")
+	if want := "3 high-risk plan (plan, show-plan)"; !strings.Contains(r.stdout, want) {
+		t.Errorf("envbench --help lacks %q:\n%s", want, r.stdout)
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func FuzzCommandLine(f *testing.F) {
 		if args[0] == "" || strings.HasPrefix(args[0], "-") {
 			return // global flags only would open the TUI
 		}
-		code := run(context.Background(), append([]string{"--workspace", root}, args...), io.Discard, io.Discard)
+		code := ExitCode(Run(context.Background(), append([]string{"--workspace", root}, args...), Env{Stdout: io.Discard, Stderr: io.Discard}))
 		if code < 0 || code > 3 {
 			t.Fatalf("exit code %d for %q", code, args)
 		}

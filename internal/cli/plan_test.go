@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -55,7 +55,7 @@ func TestShowPlan(t *testing.T) {
 
 	// In the demo workspace, with --env, the zone is stateful and the
 	// environment's rules apply.
-	r = envbench(t, ".", "--workspace", filepath.Join("examples", "demo"), "show-plan", "--env", "qa", plan)
+	r = envbench(t, ".", "--workspace", filepath.Join(moduleRoot, "examples", "demo"), "show-plan", "--env", "qa", plan)
 	if r.code != 3 || !strings.Contains(r.stdout, "replaces terraform_data.private_zone, which holds data (stateful address terraform_data.private_zone)") || !strings.Contains(r.stdout, "Plan for qa") {
 		t.Errorf("show-plan --env qa: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -115,7 +115,7 @@ func TestShowPlanBadInput(t *testing.T) {
 }
 
 func TestShowPlanFixtures(t *testing.T) {
-	dir, _ := filepath.Abs(filepath.Join("..", "shared", "fixtures", "plans"))
+	dir, _ := filepath.Abs(filepath.Join(moduleRoot, "..", "shared", "fixtures", "plans"))
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Skipf("real-world fixtures not found at %s", dir)
@@ -189,5 +189,43 @@ func TestShowPlanHidesMarkedValues(t *testing.T) {
 		if r.code != 0 || strings.Contains(r.stdout, "HUNTER2") || strings.Contains(r.stdout, "S3CR3T") {
 			t.Errorf("envbench %v: exit %d\n%s", args, r.code, r.stdout)
 		}
+	}
+}
+
+// TestDirectoryAsPlanIsNamedOnce: a directory given as a plan says so,
+// naming it once.
+func TestDirectoryAsPlanIsNamedOnce(t *testing.T) {
+	dir := t.TempDir()
+	demo := filepath.Join(moduleRoot, "examples", "demo")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"show-plan", dir}, "envbench show-plan: " + dir + " is a directory, not a plan JSON file\n"},
+		{[]string{"--workspace", demo, "apply", "qa", "--plan", dir}, "envbench apply: --plan " + dir + " is a directory, not a saved plan file (envbench plan prints the file to apply)\n"},
+	}
+	for _, tc := range cases {
+		r := envbench(t, t.TempDir(), tc.args...)
+		if r.code != 1 || r.stderr != tc.want || strings.Count(r.stderr, dir) != 1 {
+			t.Errorf("envbench %q: exit %d, stderr %q; want 1 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}
+
+// TestShowPlanAcceptsSetupTerraformWrapper: the output of GitHub's
+// setup-terraform wrapper is reviewed like the bare JSON, and stderr says
+// what was stripped.
+func TestShowPlanAcceptsSetupTerraformWrapper(t *testing.T) {
+	bare := envbench(t, t.TempDir(), "show-plan", writePlan(t, riskyPlan))
+	wrapped := "[command]/home/runner/work/_temp/5e1f/terraform-bin show -json plan.tfplan\n" + strings.ReplaceAll(riskyPlan, "\n", "") + "\n" +
+		"::debug::Terraform exited with code 0.\n::debug::stdout: {}%0A\n::debug::stderr: \n::debug::exitcode: 0\n"
+	file := writePlan(t, wrapped)
+	r := envbench(t, t.TempDir(), "show-plan", file)
+	if r.code != bare.code || r.stdout != bare.stdout {
+		t.Fatalf("wrapped plan: exit %d, want %d\n%s%s", r.code, bare.code, r.stdout, r.stderr)
+	}
+	want := "envbench show-plan: " + file + ": stripped GitHub setup-terraform wrapper output: 1 [command] line(s) before the JSON and 4 workflow line(s) after it (::debug::, ::set-output, stdout/stderr/exitcode)\n"
+	if r.stderr != want {
+		t.Errorf("stderr %q, want %q", r.stderr, want)
 	}
 }

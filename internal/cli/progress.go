@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/tf"
+	"github.com/envbench/envbench/pipeline"
+)
+
+// progress prints a run's events to stderr as they come: steps, planned
+// changes, and per-resource apply progress with elapsed times. It is the
+// one printer of the commands that run Terraform, and it tells the
+// interrupt handler while Terraform may be running.
+type progress struct {
+	mu         sync.Mutex
+	w          io.Writer
+	interrupts *Interrupts
+	terraform  bool // a step that runs Terraform is under way
+
+	// What the apply did, from Terraform's events, in the order they came.
+	applying  bool
+	started   []string
+	completed map[string]bool
+	failed    map[string]bool
+}
+
+func newProgress(s *session) *progress {
+	return &progress{w: s.stderr, interrupts: s.interrupts}
+}
+
+// terraformSteps are the steps that run Terraform. The version check
+// between render and init runs Terraform too.
+var terraformSteps = map[pipeline.Step]bool{
+	pipeline.StepInit: true, pipeline.StepPlan: true, pipeline.StepShow: true,
+	pipeline.StepVerify: true, pipeline.StepApply: true,
+}
+
+// event is the run's sink.
+func (p *progress) event(e pipeline.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e.Kind {
+	case pipeline.StepStarted:
+		p.setTerraform(terraformSteps[e.Step])
+		p.applying = p.applying || e.Step == pipeline.StepApply
+		if e.Step == pipeline.StepLock {
+			fmt.Fprintf(p.w, "run %s on %s\n", e.RunID, e.Env)
+		}
+	case pipeline.StepFinished:
+		p.setTerraform(e.Step == pipeline.StepRender)
+		fmt.Fprintf(p.w, "  %-7s %s\n", e.Step, e.Message)
+	case pipeline.StepFailed:
+		p.setTerraform(false)
+		fmt.Fprintf(p.w, "  %-7s failed\n", e.Step)
+	case pipeline.Terraform:
+		p.printTerraform(e.Step, e.TF)
+	}
+}
+
+func (p *progress) setTerraform(running bool) {
+	if p.terraform != running {
+		p.terraform = running
+		p.interrupts.terraformMayRun(running)
+	}
+}
+
+func (p *progress) printTerraform(step pipeline.Step, e *tf.Event) {
+	switch e.Type {
+	case tf.EventPlannedChange:
+		if step == pipeline.StepPlan {
+			fmt.Fprintf(p.w, "  %-7s %s %s\n", "plan", actionSymbol(e.Action), e.Resource)
+		}
+	case tf.EventApplyStart:
+		p.started = append(p.started, e.Resource)
+		fmt.Fprintf(p.w, "  %-7s %s %s…\n", "apply", actionSymbol(e.Action), e.Resource)
+	case tf.EventApplyProgress:
+		fmt.Fprintf(p.w, "  %-7s   %s still %s after %s\n", "apply", e.Resource, e.Action, e.Elapsed)
+	case tf.EventApplyComplete:
+		mark(&p.completed, e.Resource)
+		fmt.Fprintf(p.w, "  %-7s ✓ %s (%s)\n", "apply", e.Resource, e.Elapsed)
+	case tf.EventApplyErrored:
+		mark(&p.failed, e.Resource)
+		fmt.Fprintf(p.w, "  %-7s ✗ %s failed after %s\n", "apply", e.Resource, e.Elapsed)
+	case tf.EventDiagnostic:
+		if e.Diagnostic != nil && e.Diagnostic.Severity == "warning" {
+			fmt.Fprintf(p.w, "%s\n", indent(e.Diagnostic.String(), "  "))
+		}
+	}
+}
+
+// done ends the run: Terraform no longer runs.
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.setTerraform(false)
+}
+
+func mark(set *map[string]bool, address string) {
+	if *set == nil {
+		*set = map[string]bool{}
+	}
+	(*set)[address] = true
+}
+
+// interrupted says what an interrupted apply of env leaves behind: the
+// resources Terraform completed, those it had started and not finished,
+// and that a new plan is needed. It says nothing when the apply never
+// started, as nothing was changed then.
+func (p *progress) interrupted(env string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.applying {
+		return
+	}
+	var completed, unfinished, failed []string
+	seen := map[string]bool{}
+	for _, r := range p.started {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		switch {
+		case p.completed[r]:
+			completed = append(completed, r)
+		case p.failed[r]:
+			failed = append(failed, r)
+		default:
+			unfinished = append(unfinished, r)
+		}
+	}
+	fmt.Fprintf(p.w, "\napply interrupted\n")
+	list := func(head string, addresses []string) {
+		fmt.Fprintf(p.w, "  %s (%d):\n", head, len(addresses))
+		for _, a := range addresses {
+			fmt.Fprintf(p.w, "    %s\n", a)
+		}
+	}
+	list("completed", completed)
+	list("started, not finished", unfinished)
+	if len(failed) > 0 {
+		list("failed", failed)
+	}
+	fmt.Fprintf(p.w, "the environment may be partly changed; run `envbench plan %s` for a new plan\n", env)
+}
+
+// actionSymbol is the marker of an action as Terraform's streamed events
+// name it; the review's own symbols, blank for what it has none for.
+func actionSymbol(action string) string {
+	switch a := envs.Action(action); a {
+	case envs.ActionCreate, envs.ActionUpdate, envs.ActionDelete, envs.ActionReplace,
+		envs.ActionRead, envs.ActionMove, envs.ActionImport:
+		return a.Symbol()
+	}
+	return " "
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

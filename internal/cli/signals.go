@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+)
+
+// Interrupts turns the first interrupt, termination or hang-up into a
+// cancelled context. While Terraform may be running it then waits for it
+// to exit cleanly, so that it releases its state lock; a second signal
+// stops waiting. When nothing that may run Terraform is under way, it
+// exits at once with 128 plus the signal's number (130 for ctrl-c, 143 for
+// SIGTERM, 129 for SIGHUP), as a shell reports a process a signal ended.
+//
+// It also catches SIGPIPE, so that a reader of stdout or stderr that went
+// away (envbench apply | head) neither kills envbench nor, through it,
+// Terraform mid-apply: writes to the broken pipe then fail, and Run's
+// writers stop writing to it.
+type Interrupts struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	stderr io.Writer
+	exit   func(code int)
+
+	signals chan os.Signal
+	pipes   chan os.Signal
+
+	mu        sync.Mutex
+	terraform int // how many runs may have Terraform running now
+}
+
+// NotifyInterrupts starts handling signals; exit ends the process (os.Exit
+// in main). Call Stop when the command returns.
+func NotifyInterrupts(stderr io.Writer, exit func(code int)) *Interrupts {
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &Interrupts{
+		ctx: ctx, cancel: cancel, stderr: newQuietWriter(stderr), exit: exit,
+		signals: make(chan os.Signal, 2),
+		pipes:   make(chan os.Signal, 1),
+	}
+	// Notified, not ignored: an ignored SIGPIPE would be inherited by
+	// Terraform and the hooks envbench starts.
+	signal.Notify(in.pipes, syscall.SIGPIPE)
+	signal.Notify(in.signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go in.handle()
+	return in
+}
+
+// Context is cancelled by the first signal.
+func (in *Interrupts) Context() context.Context { return in.ctx }
+
+// Stop stops handling signals and cancels the context.
+func (in *Interrupts) Stop() {
+	signal.Stop(in.signals)
+	signal.Stop(in.pipes)
+	close(in.signals)
+	in.cancel()
+}
+
+func (in *Interrupts) handle() {
+	sig, ok := <-in.signals
+	if !ok {
+		return
+	}
+	in.mu.Lock()
+	if in.terraform == 0 {
+		// Nothing to wait for: go now, holding the lock so that no run
+		// starts Terraform meanwhile.
+		fmt.Fprintf(in.stderr, "\nenvbench: %s\n", signalName(sig))
+		in.exit(exitCodeOf(sig))
+		in.mu.Unlock()
+		in.cancel()
+		return
+	}
+	in.mu.Unlock()
+	in.cancel()
+	fmt.Fprintln(in.stderr, "\nenvbench: interrupting; waiting for Terraform to exit cleanly (interrupt again to stop waiting, which may leave its state locked)")
+	if sig, ok := <-in.signals; ok {
+		fmt.Fprintln(in.stderr, "envbench: stopped without waiting for Terraform")
+		in.exit(exitCodeOf(sig))
+	}
+}
+
+// terraformMayRun says that a run which may start Terraform began (true)
+// or ended (false). It is safe on a nil receiver.
+func (in *Interrupts) terraformMayRun(running bool) {
+	if in == nil {
+		return
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if running {
+		in.terraform++
+	} else if in.terraform > 0 {
+		in.terraform--
+	}
+}
+
+// exitCodeOf is the status a shell reports for a process ended by sig.
+func exitCodeOf(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 130
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "interrupted"
+	case syscall.SIGTERM:
+		return "terminated"
+	case syscall.SIGHUP:
+		return "hung up"
+	}
+	return sig.String()
+}

@@ -55,6 +55,9 @@ func Render(ws *config.Workspace, env *config.Environment) (RenderResult, error)
 	}
 	dir := WorkDir(ws.Root, env.Name)
 	res := RenderResult{Dir: dir}
+	if err := PrivateStateDir(ws.Root); err != nil {
+		return res, fmt.Errorf("render %s: %w", env.Name, err)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, fmt.Errorf("render %s: %w", env.Name, err)
 	}
@@ -321,6 +324,21 @@ func CreateFileExclusive(name string, data []byte, perm os.FileMode) error {
 			return fmt.Errorf("%s %w", name, ErrExists)
 		}
 		return err
+	}
+	return nil
+}
+
+// PrivateStateDir creates root's .envbench/ owner-only (0700), or tightens
+// it if it exists: everything envbench and Terraform keep under it (state,
+// saved plans, locks, run records) is then private whatever the umask and
+// whatever mode each file gets.
+func PrivateStateDir(root string) error {
+	dir := filepath.Join(root, ".envbench")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("make %s owner-only: %w", dir, err)
 	}
 	return nil
 }

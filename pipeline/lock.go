@@ -78,10 +78,10 @@ func LockPath(root, env string) string {
 // that no longer runs on this host is taken over (TookOver then says whose
 // it was); any other held lock is a *LockedError naming its holder, and a
 // lost race with another run taking the lock a *LockRaceError. It makes
-// root's .envbench/ owner-only first (see PrivateStateDir).
+// root's .envbench/ owner-only first (see envs.PrivateStateDir).
 func Acquire(root, env, runID, operation string, now time.Time) (*Lock, error) {
 	path := LockPath(root, env)
-	if err := PrivateStateDir(root); err != nil {
+	if err := envs.PrivateStateDir(root); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", env, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -183,21 +183,6 @@ func (l *Lock) Message() string {
 		return "locked"
 	}
 	return fmt.Sprintf("took over the lock of a dead %s run %s (since %s)", dead.Operation, dead.RunID, dead.Since.UTC().Format(time.RFC3339))
-}
-
-// PrivateStateDir creates root's .envbench/ owner-only (0700), or tightens
-// it if it exists: everything envbench and Terraform keep under it (state,
-// saved plans, locks, run records) is then private whatever the umask and
-// whatever mode each file gets.
-func PrivateStateDir(root string) error {
-	dir := filepath.Join(root, ".envbench")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("make %s owner-only: %w", dir, err)
-	}
-	return nil
 }
 
 // ReadLock returns the holder of an environment's lock, if it is held.

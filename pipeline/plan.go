@@ -319,7 +319,7 @@ var ErrNotPrivate = errors.New("readable by others")
 // for its owner only, however it was made before, and a plan file elsewhere
 // (--out FILE) must not be a file that others can already read.
 func preparePlanDirs(root, env, planFile string) error {
-	if err := PrivateStateDir(root); err != nil {
+	if err := envs.PrivateStateDir(root); err != nil {
 		return err
 	}
 	own := filepath.Dir(DefaultPlanFile(root, env, "x"))

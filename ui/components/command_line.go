@@ -19,12 +19,11 @@ type CommandLine struct {
 
 // NewCommandLine returns a closed command line.
 func NewCommandLine(styles *theme.Styles) CommandLine {
-	in := textinput.New()
+	in := NewTextInput(styles)
 	in.Prompt = ":"
 	in.CharLimit = 200
 	st := in.Styles()
 	st.Focused.Prompt = styles.Accent
-	st.Cursor.Blink = false
 	in.SetStyles(st)
 	return CommandLine{input: in}
 }

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 
@@ -42,5 +43,10 @@ func runTUI(ctx context.Context, c *envs.Catalog, stderr io.Writer) error {
 	if os.Getenv("NO_COLOR") != "" {
 		palette = theme.PlainPalette()
 	}
-	return ui.Run(ctx, ui.Options{Catalog: c, Palette: palette}, stderr)
+	err := ui.Run(ctx, ui.Options{Catalog: c, Palette: palette}, stderr)
+	var unfinished *ui.OutcomeError
+	if errors.As(err, &unfinished) {
+		return &cli.ExitError{Code: unfinished.ExitCode, Err: unfinished}
+	}
+	return err
 }

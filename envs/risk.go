@@ -136,8 +136,8 @@ func ReviewContextOf(e *Environment, now time.Time) ReviewContext {
 	return rc
 }
 
-// Review runs the risk rules over a plan. Findings come most severe first,
-// then in the plan's order.
+// Review runs the risk rules over a plan. Findings come in CompareFindings'
+// order (most severe first, data loss first), then in the plan's order.
 func Review(p *Plan, rules RiskRules, rc ReviewContext) []Finding {
 	var out []Finding
 	add := func(f Finding) { out = append(out, f) }
@@ -165,7 +165,7 @@ func Review(p *Plan, rules RiskRules, rc ReviewContext) []Finding {
 		add(Finding{Severity: SeverityLow, Rule: RuleDrift,
 			Message: fmt.Sprintf("%d resource(s) changed outside Terraform since the last apply; this plan undoes those changes", len(p.Drift))})
 	}
-	slices.SortStableFunc(out, func(a, b Finding) int { return cmp.Compare(severityRank(a.Severity), severityRank(b.Severity)) })
+	slices.SortStableFunc(out, CompareFindings)
 	return out
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,9 @@ type PlanResult struct {
 	// holds a high-risk RuleInterruptedApply finding for each resource that
 	// was being applied (or one for the environment when none was).
 	Interrupted *tf.ApplyRecord
+	// Report is the reviewed plan as the CLI prints it: attribute diffs
+	// masked with the configured secret-name rules. The TUI draws from it.
+	Report *envs.Report
 }
 
 // NeedsConfirmation reports whether applying needs the environment's name
@@ -286,9 +290,14 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 		return nil, err
 	}
 	if err := r.step(StepReview, "reviewing risks", func() (string, error) {
-		res.Findings = envs.Review(res.Plan, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContextOf(e, c.Now))
+		rules := envs.RulesFor(c.Workspace, e.Environment)
+		res.Findings = envs.Review(res.Plan, rules, envs.ReviewContextOf(e, c.Now))
 		res.Findings = append(interruptedFindings(res.Interrupted), res.Findings...)
+		slices.SortStableFunc(res.Findings, envs.CompareFindings)
 		res.HighRisk = envs.HighRisk(res.Findings)
+		if res.Report, err = envs.NewReport(res.Plan, res.Findings, name, envs.DiffOptions{SecretNames: rules.SecretNames}); err != nil {
+			return "", fmt.Errorf("build the plan's report: %w", err)
+		}
 		t := ticket{RunID: r.id, Env: name, Digest: res.Digest, Config: config, WorkDir: dir, Created: r.opts.now().UTC(),
 			HighRisk: res.HighRisk, Protected: e.Protected, Summary: res.Plan.Summary().String()}
 		data, err := json.MarshalIndent(t, "", "  ")

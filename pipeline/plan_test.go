@@ -91,6 +91,9 @@ func TestPlanAndApplyProtectedEnvironment(t *testing.T) {
 	if !res.Protected || !res.HighRisk || !res.NeedsConfirmation() || res.Findings[0].Rule != envs.RuleProtected {
 		t.Errorf("production's plan must need confirmation: %+v", res.Findings)
 	}
+	if res.Report == nil || len(res.Report.Changes) != 8 || res.Report.Environment != "production" {
+		t.Errorf("the result must carry the review's report, for the TUI to draw from: %+v", res.Report)
+	}
 	if _, held := ReadLock(root, "production"); held {
 		t.Error("the plan run must release its lock")
 	}

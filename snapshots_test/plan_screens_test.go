@@ -36,6 +36,15 @@ const (
  "before":{"id":"5937b027","input":{"desired_count":2,"image":"ghcr.io/acme/orders:1.42.0"}},"after":{"id":"5937b027","input":{"desired_count":2,"image":"ghcr.io/acme/orders:1.43.0"}},"after_unknown":{"output":true}}},
 {"address":"terraform_data.legacy_queue","mode":"managed","type":"terraform_data","name":"legacy_queue","change":{"actions":["delete"],"before":{"id":"9a1b","input":{"name":"orders-legacy"}},"after":null}},
 {"address":"terraform_data.vpc","mode":"managed","type":"terraform_data","name":"vpc","change":{"actions":["no-op"],"before":{"id":"1852ea72"},"after":{"id":"1852ea72"}}}]}`
+
+	// productionPlan is issue 7's plan on production: the database is
+	// replaced and its storage typed as 5000 instead of 500.
+	productionPlan = `{"format_version":"1.2","terraform_version":"1.5.7","resource_changes":[
+{"address":"terraform_data.database","mode":"managed","type":"terraform_data","name":"database","change":{"actions":["delete","create"],
+ "before":{"id":"4b7b9d00","input":{"allocated_storage":500,"engine_version":"16.4"},"triggers_replace":["16"]},
+ "after":{"input":{"allocated_storage":5000,"engine_version":"17.1"},"triggers_replace":["17"]},
+ "after_unknown":{"id":true,"output":true},"replace_paths":[["triggers_replace"]]},"action_reason":"replace_because_cannot_update"},
+{"address":"terraform_data.vpc","mode":"managed","type":"terraform_data","name":"vpc","change":{"actions":["no-op"],"before":{"id":"1852ea72"},"after":{"id":"1852ea72"}}}]}`
 )
 
 // reviewedPlan decodes a plan and reviews it with the demo's rules for env.
@@ -49,9 +58,14 @@ func reviewedPlan(t *testing.T, c *envs.Catalog, env, data string) *pipeline.Pla
 	if err != nil {
 		t.Fatal(err)
 	}
-	findings := envs.Review(p, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContext{Environment: env, Protected: e.Protected})
+	rules := envs.RulesFor(c.Workspace, e.Environment)
+	findings := envs.Review(p, rules, envs.ReviewContext{Environment: env, Protected: e.Protected})
+	report, err := envs.NewReport(p, findings, env, envs.DiffOptions{SecretNames: rules.SecretNames})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &pipeline.PlanResult{RunID: "run", Env: env, Protected: e.Protected, PlanFile: "/plans/" + env + ".tfplan", Plan: p,
-		Findings: findings, HighRisk: envs.HighRisk(findings), HasChanges: p.Summary().Total() > 0, Terraform: "terraform 1.5.7"}
+		Findings: findings, HighRisk: envs.HighRisk(findings), HasChanges: p.Summary().Total() > 0, Terraform: "terraform 1.5.7", Report: report}
 }
 
 // idleRunner never runs: the snapshots play the runs' messages themselves.
@@ -115,6 +129,21 @@ func TestPlanScreens(t *testing.T) {
 			p := openPlan(t, d, "qa")
 			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "qa", riskyPlan)})
 		}},
+		{"plan_risk_banner_production", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "production")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "production", productionPlan)})
+		}},
+		{"plan_no_findings", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "dev-alice")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "dev-alice", quietPlan)})
+			d.keysOnly("!")
+		}},
+		{"plan_replan_empty_filter", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "qa")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "qa", riskyPlan)})
+			d.keysOnly("f", "p") // only deletes, then plan again: the new plan has none
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "qa", quietPlan)})
+		}},
 		{"plan_findings", func(t *testing.T, d *driver, c *envs.Catalog) {
 			p := openPlan(t, d, "qa")
 			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "qa", riskyPlan)})
@@ -143,6 +172,18 @@ func TestPlanScreens(t *testing.T) {
 				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyStart, Action: "create", Resource: "terraform_data.database[0]"}),
 				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyProgress, Action: "create", Resource: "terraform_data.database[0]", Elapsed: 40 * time.Second}),
 			}})
+		}},
+		{"apply_done", func(t *testing.T, d *driver, c *envs.Catalog) {
+			p := openPlan(t, d, "production")
+			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "production", quietPlan)})
+			d.keysOnly("a", "production", "enter")
+			var events []pipeline.Event
+			for i, addr := range []string{"terraform_data.vpc", "terraform_data.subnet", "terraform_data.database[0]", "terraform_data.service"} {
+				events = append(events, tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: addr, Elapsed: time.Duration(i+1) * time.Second}))
+			}
+			d.sendOnly(plan.EventsMsg{RunID: p.RunID(), Events: events})
+			d.sendOnly(plan.ApplyDoneMsg{RunID: p.RunID(), Result: &pipeline.ApplyResult{Env: "production",
+				Summary: &tf.ChangeSummary{Add: 4}, Elapsed: 1234 * time.Millisecond}})
 		}},
 		{"apply_failed", func(t *testing.T, d *driver, c *envs.Catalog) {
 			p := openPlan(t, d, "dev-alice")
@@ -177,4 +218,5 @@ func TestPlanScreens(t *testing.T) {
 }
 
 // planScreenNames are TestPlanScreens' cases, for the unused-golden check.
-var planScreenNames = []string{"plan_streaming", "plan_complete", "plan_risk_banner", "plan_findings", "plan_expanded_diff", "plan_confirm_protected", "apply_in_progress", "apply_failed"}
+var planScreenNames = []string{"plan_streaming", "plan_complete", "plan_risk_banner", "plan_risk_banner_production", "plan_no_findings", "plan_replan_empty_filter",
+	"plan_findings", "plan_expanded_diff", "plan_confirm_protected", "apply_in_progress", "apply_done", "apply_failed"}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -71,13 +72,35 @@ type Model struct {
 	height      int
 	flash       string
 	flashErr    bool
-	confirmQuit string // what runs, while asking whether to quit
-	quitting    bool   // quit once the cancelled work has stopped
+	confirmQuit string    // what runs, while asking whether to quit
+	quitting    bool      // quit once the cancelled work has stopped
+	outcomes    []outcome // of screens popped with an unfinished apply
 	screens     map[screen.Kind]opener
 	command     components.CommandLine
 	changes     <-chan struct{}
 	changeGen   int // changes seen; a reload waits for the latest
 }
+
+// outcomer is a screen whose work can leave something the user must be
+// told once the TUI has closed (the plan screen after an interrupted apply).
+type outcomer interface {
+	Outcome() (summary string, exitCode int)
+}
+
+type outcome struct {
+	summary string
+	code    int
+}
+
+// OutcomeError is what Run returns when work the TUI ran did not finish
+// (an apply interrupted by quitting, or failed): Summary says what happened
+// and what to do, for the terminal; ExitCode is the process's exit status.
+type OutcomeError struct {
+	Summary  string
+	ExitCode int
+}
+
+func (e *OutcomeError) Error() string { return e.Summary }
 
 var _ tea.Model = (*Model)(nil)
 
@@ -111,7 +134,8 @@ func New(opts Options) *Model {
 // Run runs the TUI until the user quits or ctx is cancelled (a signal).
 // Either way it returns only once every Terraform run has stopped: runs are
 // interrupted and awaited, so Terraform is never killed mid-run and leaves
-// no state lock behind. It writes to waitNote while it waits.
+// no state lock behind. It writes to waitNote while it waits. When an apply
+// did not finish, it returns an *OutcomeError that says what happened.
 func Run(ctx context.Context, opts Options, waitNote io.Writer) error {
 	base, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -129,10 +153,44 @@ func Run(ctx context.Context, opts Options, waitNote io.Writer) error {
 		fmt.Fprintln(waitNote, "envbench: waiting for Terraform to exit cleanly…")
 	}
 	m.ctx.Runs.Wait()
+	if summary, code := m.Outcome(); code != 0 {
+		return &OutcomeError{Summary: summary, ExitCode: code}
+	}
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// Outcome says what the user must know once the TUI has closed, and the
+// exit status: an interrupted or failed apply's summary and 1, else "" and
+// 0. Call it once the program has ended and every run has stopped.
+func (m *Model) Outcome() (summary string, exitCode int) {
+	all := slices.Clone(m.outcomes)
+	for _, e := range m.stack {
+		if o, ok := e.screen.(outcomer); ok {
+			if text, code := o.Outcome(); code != 0 {
+				all = append(all, outcome{text, code})
+			}
+		}
+	}
+	var texts []string
+	for _, o := range all {
+		texts = append(texts, o.summary)
+		exitCode = max(exitCode, o.code)
+	}
+	return strings.Join(texts, "\n\n"), exitCode
+}
+
+// keepOutcomes remembers the outcomes of screens leaving the stack.
+func (m *Model) keepOutcomes(entries []entry) {
+	for _, e := range entries {
+		if o, ok := e.screen.(outcomer); ok {
+			if text, code := o.Outcome(); code != 0 {
+				m.outcomes = append(m.outcomes, outcome{text, code})
+			}
+		}
+	}
 }
 
 // Init asks the terminal for its background colour and starts the first
@@ -195,6 +253,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.pop()
 		return nil
 	case screen.HomeMsg:
+		m.keepOutcomes(m.stack[1:])
 		m.stack = m.stack[:1]
 		return nil
 	case screen.ReloadMsg:
@@ -243,6 +302,7 @@ func (m *Model) push(title string, s screen.Screen) tea.Cmd {
 
 func (m *Model) pop() {
 	if len(m.stack) > 1 {
+		m.keepOutcomes(m.stack[len(m.stack)-1:])
 		m.stack = m.stack[:len(m.stack)-1]
 	}
 }
@@ -359,7 +419,7 @@ func (m *Model) quit() tea.Cmd {
 // work and quits once Terraform has exited, so no state lock is left.
 func (m *Model) answerQuit(msg tea.KeyPressMsg) tea.Cmd {
 	m.confirmQuit = ""
-	if msg.String() != "y" && msg.String() != "Y" {
+	if !key.Matches(msg, m.ctx.Keys.Yes) {
 		return nil
 	}
 	m.quitting = true

@@ -320,6 +320,10 @@ func runTUI(ctx context.Context, s *session, tui func(context.Context, *envs.Cat
 	defer s.interrupts.terraformMayRun(false)
 	if err := tui(ctx, c, s.stderr); err != nil {
 		fmt.Fprintf(s.stderr, "envbench: %v\n", err)
+		var exit *ExitError
+		if errors.As(err, &exit) { // the TUI chose the status (an unfinished apply)
+			return exit
+		}
 		return &ExitError{Code: ExitFailure, Err: err}
 	}
 	return nil

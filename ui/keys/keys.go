@@ -46,6 +46,8 @@ type KeyMap struct {
 	Cancel       key.Binding
 	Yes          key.Binding
 	No           key.Binding
+	// Confirm applies once the environment's name is typed.
+	Confirm key.Binding
 }
 
 // DefaultKeyMap returns envbench's bindings.
@@ -87,8 +89,9 @@ func DefaultKeyMap() KeyMap {
 		Apply:        b([]string{"a"}, "a", "apply"),
 		Replan:       b([]string{"p"}, "p", "plan again"),
 		Cancel:       b([]string{"ctrl+c"}, "ctrl+c", "cancel terraform"),
-		Yes:          b([]string{"y"}, "y", "yes"),
-		No:           b([]string{"n", "esc"}, "n", "no"),
+		Yes:          b([]string{"y", "Y"}, "y", "yes"),
+		No:           b([]string{"n", "N", "esc"}, "n", "no"),
+		Confirm:      b([]string{"enter"}, "enter", "apply"),
 	}
 }
 

@@ -51,8 +51,8 @@ func BenchmarkPlanScreenKeypress(b *testing.B) {
 	s := benchScreen(nil)
 	s.runID = "bench"
 	s.Update(PlanDoneMsg{RunID: "bench", Result: bigPlan(b, 10_000)})
-	if len(s.shown) < 10_000 {
-		b.Fatalf("%d rows", len(s.shown))
+	if len(s.list.shown) < 10_000 {
+		b.Fatalf("%d rows", len(s.list.shown))
 	}
 	keys := []tea.KeyPressMsg{{Code: 'j', Text: "j"}, {Code: 'j', Text: "j"}, {Code: 'k', Text: "k"}}
 	b.ResetTimer()

@@ -302,7 +302,7 @@ func TestCursorNeverRestsOnAHeader(t *testing.T) {
 	s.Update(PlanDoneMsg{RunID: s.RunID(), Result: reviewed(t, false, createBucket, deleteDB, updateTopic)})
 	for _, k := range []string{"k", "k", "g", "k", "j", "j", "j", "j", "j", "G", "j"} {
 		s.Update(tea.KeyPressMsg{Code: rune(k[0]), Text: k})
-		if r := s.shown[s.cursor]; r.header {
+		if r := s.list.shown[s.list.cursor]; r.header {
 			t.Fatalf("after %q the cursor is on the %s header", k, r.action)
 		}
 	}

@@ -16,32 +16,8 @@ type row struct {
 	address string // a change's address
 	note    string // moved from, forces replacement...
 	change  *envs.Change
-	risk    envs.Severity // the worst finding on this resource
-}
-
-// streamedAction maps the action of a planned_change event to the review's.
-func streamedAction(a string) envs.Action {
-	switch a {
-	case "create":
-		return envs.ActionCreate
-	case "update":
-		return envs.ActionUpdate
-	case "delete":
-		return envs.ActionDelete
-	case "replace":
-		return envs.ActionReplace
-	case "read":
-		return envs.ActionRead
-	case "noop":
-		return envs.ActionNoOp
-	case "move":
-		return envs.ActionMove
-	case "import":
-		return envs.ActionImport
-	case "forget":
-		return envs.ActionForget
-	}
-	return envs.ActionOther
+	report  *envs.ChangeReport // the change's diff, as the review computed it
+	risk    envs.Severity      // the worst finding on this resource
 }
 
 // item is a change before grouping.
@@ -50,6 +26,7 @@ type item struct {
 	address string
 	note    string
 	change  *envs.Change
+	report  *envs.ChangeReport
 	risk    envs.Severity
 }
 
@@ -67,35 +44,32 @@ func groupRows(items []item) []row {
 		}
 		rows = append(rows, row{header: true, action: items[i].action, count: j - i})
 		for _, it := range items[i:j] {
-			rows = append(rows, row{action: it.action, address: it.address, note: it.note, change: it.change, risk: it.risk})
+			rows = append(rows, row{action: it.action, address: it.address, note: it.note, change: it.change, report: it.report, risk: it.risk})
 		}
 		i = j
 	}
 	return rows
 }
 
-// reviewedItems are the plan's changes with their notes and risk.
-func reviewedItems(p *envs.Plan, findings []envs.Finding) []item {
+// reviewedItems are the plan's changes with their notes, their diffs from
+// the report and their worst finding.
+func reviewedItems(p *envs.Plan, report *envs.Report, findings []envs.Finding) []item {
 	worst := map[string]envs.Severity{}
-	rank := map[envs.Severity]int{envs.SeverityHigh: 3, envs.SeverityMedium: 2, envs.SeverityLow: 1}
 	for _, f := range findings {
-		if f.Address != "" && rank[f.Severity] > rank[worst[f.Address]] {
+		if f.Address != "" && envs.SeverityRank(f.Severity) < envs.SeverityRank(worst[f.Address]) {
 			worst[f.Address] = f.Severity
+		}
+	}
+	reports := map[string]*envs.ChangeReport{}
+	if report != nil {
+		for i := range report.Changes {
+			reports[report.Changes[i].Address] = &report.Changes[i]
 		}
 	}
 	items := make([]item, 0, len(p.Changes))
 	for _, c := range p.Changes {
-		var notes []string
-		if c.PreviousAddress != "" {
-			notes = append(notes, "moved from "+c.PreviousAddress)
-		}
-		if c.ImportingID != "" {
-			notes = append(notes, "import "+c.ImportingID)
-		}
-		if c.Action == envs.ActionReplace {
-			notes = append(notes, "because "+envs.ReplaceReason(c))
-		}
-		items = append(items, item{action: c.Action, address: c.Address, note: strings.Join(notes, "; "), change: c, risk: worst[c.Address]})
+		items = append(items, item{action: c.Action, address: c.Address, note: strings.Join(envs.ChangeNotes(c), "; "),
+			change: c, report: reports[c.Address], risk: worst[c.Address]})
 	}
 	return items
 }

@@ -9,69 +9,71 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/envbench/envbench/envs"
-	"github.com/envbench/envbench/ui/components"
 	"github.com/envbench/envbench/ui/theme"
 )
 
 var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 
-// headerHeight is the lines above the body: title, summary, and the risk
-// banner when there are findings.
-func (s *Screen) headerHeight() int {
-	h := 2
-	if s.result != nil && len(s.result.Findings) > 0 {
-		h += 2
-	}
-	return h
-}
-
-// bodyHeight is the lines the list or text gets.
-func (s *Screen) bodyHeight() int {
-	return max(s.height-s.headerHeight()-1, 1)
-}
-
-func (s *Screen) clampOffset() {
-	h := s.bodyHeight()
-	if s.cursor < s.offset {
-		s.offset = s.cursor
-	}
-	if s.cursor >= s.offset+h {
-		s.offset = s.cursor - h + 1
-	}
-	s.offset = max(min(s.offset, len(s.shown)-h), 0)
-	// Keep a group's header in view above its first change.
-	if s.offset > 0 && s.offset == s.cursor && s.shown[s.offset-1].header {
-		s.offset--
-	}
-}
-
 // View draws the header, the risk banner, the body and the status line.
+// Every offset was clamped in Update; the header and the status line wrap,
+// so a result or a prompt is never cut.
 func (s *Screen) View() string {
 	if s.width <= 0 || s.height <= 0 {
 		return ""
 	}
-	lines := []string{s.titleLine(), s.summaryLine()}
-	if s.result != nil && len(s.result.Findings) > 0 {
-		lines = append(lines, s.banner()...)
-	}
+	header, status := s.headerLines(), s.statusLines()
+	var body []string
 	if s.mode == modeText {
-		lines = append(lines, s.textView()...)
+		body = s.text.view(&s.ctx.Styles)
 	} else {
-		lines = append(lines, s.listView()...)
+		body = s.listView()
 	}
-	for len(lines) < s.height-1 {
-		lines = append(lines, "")
+	bodyHeight := max(s.height-len(header)-len(status), 0)
+	body = body[:min(len(body), bodyHeight)]
+	for len(body) < bodyHeight {
+		body = append(body, "")
 	}
-	lines = append(lines[:s.height-1], s.statusLine())
+	if len(status) > s.height {
+		status = status[len(status)-s.height:]
+	}
+	header = header[:min(len(header), s.height-len(status))]
+	lines := append(append(header, body...), status...)
 	for i, l := range lines {
 		if ansi.StringWidth(l) > s.width {
 			lines[i] = ansi.Truncate(l, s.width, "…")
 		}
 	}
-	return strings.Join(lines[:min(len(lines), s.height)], "\n")
+	return strings.Join(lines, "\n")
 }
 
-func (s *Screen) titleLine() string {
+// wrap wraps plain text to the width and styles each line; continuation
+// lines are indented by indent.
+func wrap(style lipgloss.Style, text string, width int, indent string) []string {
+	lines := strings.Split(ansi.Wrap(text, max(width-len(indent), 10), ""), "\n")
+	for i, l := range lines {
+		if i > 0 {
+			l = indent + l
+		}
+		lines[i] = style.Render(l)
+	}
+	return lines
+}
+
+// headerLines are the lines above the body: the title and where the run
+// is, what the plan acts on, the summary, and the risk banner.
+func (s *Screen) headerLines() []string {
+	lines := s.titleLines()
+	lines = append(lines, s.targetLines()...)
+	lines = append(lines, s.summaryLine())
+	if s.result != nil && len(s.result.Findings) > 0 {
+		lines = append(lines, s.banner()...)
+	}
+	return lines
+}
+
+// titleLines are the title and the run's state, on one line when they fit;
+// else the state wraps below the title.
+func (s *Screen) titleLines() []string {
 	st := &s.ctx.Styles
 	t := st.Title.Render("Plan " + s.env)
 	if s.protected {
@@ -80,60 +82,99 @@ func (s *Screen) titleLine() string {
 	if s.terraform != "" {
 		t += " " + st.Faint.Render(s.terraform)
 	}
-	return t + "  " + s.stateText()
+	style, state := s.stateText()
+	if ansi.StringWidth(t)+2+ansi.StringWidth(state) <= s.width {
+		if rest, ok := strings.CutPrefix(state, "reviewed"); ok && s.phase != phasePlanning {
+			return []string{t + "  " + style.Render("reviewed") + st.Subtle.Render(rest)}
+		}
+		return []string{t + "  " + style.Render(state)}
+	}
+	return append([]string{t}, wrap(style, state, s.width, "  ")...)
 }
 
-// stateText says where the run is.
-func (s *Screen) stateText() string {
+// targetLines name what the plan acts on: the account, the region and the
+// role assumed.
+func (s *Screen) targetLines() []string {
+	t := s.target
+	if t.account == "" && t.region == "" {
+		return nil
+	}
+	role := "no role: the ambient credentials"
+	if t.role != "" {
+		role = "role " + roleName(t.role, t.account)
+	}
+	var parts []string
+	if t.account != "" {
+		parts = append(parts, "account "+t.account)
+	}
+	if t.region != "" {
+		parts = append(parts, "region "+t.region)
+	}
+	return wrap(s.ctx.Styles.Subtle, strings.Join(append(parts, role), " · "), s.width, "  ")
+}
+
+// roleName shortens a role's ARN to its name when the role is in the
+// environment's account, which the header already names.
+func roleName(arn, account string) string {
+	prefix := "arn:aws:iam::" + account + ":role/"
+	if name, ok := strings.CutPrefix(arn, prefix); ok && account != "" && name != "" {
+		return name
+	}
+	return arn
+}
+
+// stateText says where the run is, with its style.
+func (s *Screen) stateText() (lipgloss.Style, string) {
 	st := &s.ctx.Styles
 	spin := spinner[s.frame%len(spinner)]
 	switch s.phase {
 	case phasePlanning:
 		if s.cancelling {
-			return st.Warn.Render(spin + " cancelling: waiting for Terraform to exit…")
+			return st.Warn, spin + " cancelling: waiting for Terraform to exit…"
 		}
 		text := spin + " " + s.step
 		if s.refreshed > 0 {
 			text += fmt.Sprintf(" · %d refreshed", s.refreshed)
 		}
-		return st.Info.Render(text)
+		return st.Info, text
 	case phaseReviewed, phaseConfirm:
 		if !s.result.HasChanges {
-			return st.OK.Render("no changes: the infrastructure matches the configuration")
+			return st.OK, "no changes: the infrastructure matches the configuration"
 		}
-		return st.OK.Render("reviewed") + st.Subtle.Render(" · a to apply")
+		return st.OK, "reviewed · a to apply"
 	case phasePlanFailed:
-		return st.Error.Render(strings.ToLower(s.failureTitle("plan")))
+		return st.Error, strings.ToLower(s.failureTitle("plan"))
 	case phaseApplying:
 		done, total := s.applyCounts()
 		if s.cancelling {
-			return st.Warn.Render(spin + " cancelling: waiting for Terraform to exit…")
+			return st.Warn, spin + " cancelling: waiting for Terraform to exit…"
 		}
-		return st.Info.Render(fmt.Sprintf("%s applying %d/%d %s", spin, done, total, progressBar(done, total, 12)))
+		return st.Info, fmt.Sprintf("%s applying %d/%d %s", spin, done, total, progressBar(done, total, 12))
 	case phaseApplied:
 		text := "applied"
 		if a := s.applied; a != nil && a.Summary != nil {
 			text = fmt.Sprintf("applied: %d added, %d changed, %d destroyed in %s", a.Summary.Add, a.Summary.Change, a.Summary.Remove, a.Elapsed.Round(100*time.Millisecond))
 		}
-		return st.OK.Render(text)
+		return st.OK, text
 	case phaseApplyFailed:
-		return st.Error.Render(strings.ToLower(s.failureTitle("apply")))
+		return st.Error, strings.ToLower(s.failureTitle("apply"))
 	}
-	return ""
+	return st.Subtle, ""
 }
 
+// applyCounts are the resources the apply finished and the ones it acts on.
 func (s *Screen) applyCounts() (int, int) {
 	total := 0
 	if s.result != nil {
-		// Moves, imports and forgets change no resource: no apply events.
-		sum := s.result.Plan.Summary()
-		total = sum[envs.ActionCreate] + sum[envs.ActionUpdate] + sum[envs.ActionDelete] + sum[envs.ActionReplace]
+		for a, n := range s.result.Plan.Summary() {
+			if changesResources(a) {
+				total += n
+			}
+		}
 	}
 	done := 0
-	for _, a := range s.applying {
-		if a.state == "done" {
-			done++
-		}
+	if s.progress != nil {
+		done = s.progress.done()
 	}
 	return done, max(total, done)
 }
@@ -149,12 +190,7 @@ func progressBar(done, total, width int) string {
 // summaryLine is the live summary: +add ~change -destroy ±replace.
 func (s *Screen) summaryLine() string {
 	st := &s.ctx.Styles
-	counts := map[envs.Action]int{}
-	for _, r := range s.rows {
-		if r.header {
-			counts[r.action] = r.count
-		}
-	}
+	counts := s.list.counts()
 	parts := []string{
 		actionStyle(st, envs.ActionCreate).Render(fmt.Sprintf("+%d add", counts[envs.ActionCreate])),
 		actionStyle(st, envs.ActionUpdate).Render(fmt.Sprintf("~%d change", counts[envs.ActionUpdate])),
@@ -170,20 +206,15 @@ func (s *Screen) summaryLine() string {
 	if n := len(s.warnings); n > 0 {
 		line += st.Warn.Render(fmt.Sprintf("  ⚠ %d warning(s) from Terraform (!)", n))
 	}
-	var filters []string
-	if s.actionFilter != "" {
-		filters = append(filters, "action "+string(s.actionFilter))
-	}
-	if f := s.filter.Value(); f != "" {
-		filters = append(filters, fmt.Sprintf("%q", f))
-	}
-	if len(filters) > 0 {
-		line += st.Accent.Render("  filtered: " + strings.Join(filters, ", "))
+	if f := s.list.filterText(); f != "" {
+		line += st.Accent.Render("  filtered: " + f)
 	}
 	return line
 }
 
-// banner is the risk banner: the count and the most serious finding.
+// banner is the risk banner: the count, then as many whole findings, most
+// serious first, as a quarter of the screen holds (the first always). Over
+// a text (a diff, the findings) it is the count alone: the text has room.
 func (s *Screen) banner() []string {
 	st := &s.ctx.Styles
 	f := s.result.Findings
@@ -197,111 +228,50 @@ func (s *Screen) banner() []string {
 	if high > 0 {
 		style, head = st.FlashError, fmt.Sprintf("HIGH RISK: %d of %d finding(s) high", high, len(f))
 	}
-	first := "! " + head + st.Subtle.Render("  (! lists them)")
-	return []string{style.Render(first), style.Render("  " + f[0].Message)}
+	budget := max(s.height/4, 1)
+	var body []string
+	shown := 0
+	for i, x := range f {
+		if s.mode == modeText {
+			break
+		}
+		lines := wrap(style, "  "+x.Message, s.width, "    ")
+		if i > 0 && len(body)+len(lines) > budget {
+			break
+		}
+		body = append(body, lines...)
+		shown++
+	}
+	more := "  (! lists them)"
+	if hidden := len(f) - shown; hidden > 0 && s.mode == modeList {
+		more = fmt.Sprintf("  (%d more: ! lists them)", hidden)
+	}
+	return append([]string{style.Render("! " + head + st.Subtle.Render(more))}, body...)
 }
 
-// listView draws the rows that fit, only those.
+// listView draws the rows in view, or says why there are none.
 func (s *Screen) listView() []string {
 	st := &s.ctx.Styles
-	h := s.bodyHeight()
-	if len(s.shown) == 0 {
+	if len(s.list.shown) == 0 {
 		switch {
+		case len(s.list.rows) > 0:
+			return wrap(st.Subtle, fmt.Sprintf("No change matches the filter (%s); esc clears it.", s.list.filterText()), s.width, "")
 		case s.phase == phasePlanning:
 			return []string{st.Subtle.Render("Waiting for Terraform's first planned change…")}
-		case len(s.rows) > 0:
-			return []string{st.Subtle.Render("No change matches the filter; esc clears it.")}
 		}
 		return []string{st.Subtle.Render("No changes.")}
 	}
-	end := min(s.offset+h, len(s.shown))
-	out := make([]string, 0, end-s.offset)
-	for i := s.offset; i < end; i++ {
-		out = append(out, s.rowLine(s.shown[i], i == s.cursor))
-	}
-	return out
-}
-
-func (s *Screen) rowLine(r row, selected bool) string {
-	st := &s.ctx.Styles
-	if r.header {
-		return actionStyle(st, r.action).Bold(true).Render(fmt.Sprintf("%s %s (%d)", r.action.Symbol(), r.action, r.count))
-	}
-	marker := " "
-	switch r.risk {
-	case envs.SeverityHigh:
-		marker = "!"
-	case envs.SeverityMedium:
-		marker = "•"
-	}
-	status := s.applyText(r.address)
-	statusWidth := ansi.StringWidth(status)
-	avail := max(s.width-6-statusWidth, 10)
-	text := r.address
-	if r.note != "" {
-		text += "  " + r.note
-	}
-	text = components.Fit(text, avail)
-	if selected {
-		plain := fmt.Sprintf(" %s %s %s", marker, r.action.Symbol(), text)
-		return st.Selected.Render(components.Fit(plain, s.width-statusWidth-1)) + " " + status
-	}
-	addr := components.Fit(r.address, min(ansi.StringWidth(r.address), avail))
-	rest := ""
-	if w := ansi.StringWidth(addr); w < avail {
-		rest = st.Faint.Render(components.Fit(strings.TrimPrefix(text, addr), avail-w))
-	}
-	m := marker
-	switch r.risk {
-	case envs.SeverityHigh:
-		m = st.Error.Render(marker)
-	case envs.SeverityMedium:
-		m = st.Warn.Render(marker)
-	}
-	return " " + m + " " + actionStyle(st, r.action).Render(r.action.Symbol()) + " " + addr + rest + " " + status
-}
-
-// applyText is a resource's apply progress: ✓ 2s, ⠋ 5s, ✗ 3s or · waiting.
-func (s *Screen) applyText(address string) string {
-	if s.applying == nil {
-		return ""
-	}
-	st := &s.ctx.Styles
-	a := s.applying[address]
-	if a == nil {
-		return st.Faint.Render("·")
-	}
-	elapsed := a.elapsed
-	switch a.state {
-	case "running":
-		if since := s.ctx.Now().Sub(a.started); since > elapsed {
-			elapsed = since
+	now := s.ctx.Now()
+	return s.list.view(st, s.width, func(r row) string {
+		if s.progress == nil {
+			return ""
 		}
-		return st.Info.Render(spinner[s.frame%len(spinner)] + " " + elapsed.Round(time.Second).String())
-	case "failed":
-		return st.Error.Render("✗ " + elapsed.Round(time.Second).String())
-	}
-	return st.OK.Render("✓ " + elapsed.Round(time.Second).String())
+		return s.progress.text(st, r, now, s.frame)
+	})
 }
 
-// textView draws the text body: a diff, the findings or an error.
-func (s *Screen) textView() []string {
-	st := &s.ctx.Styles
-	h := s.bodyHeight() - 1
-	var wrapped []string
-	for _, l := range s.textLines {
-		wrapped = append(wrapped, strings.Split(ansi.Wrap(l, max(s.width-2, 10), " /.,"), "\n")...)
-	}
-	s.textOffset = min(s.textOffset, max(len(wrapped)-h, 0))
-	end := min(s.textOffset+h, len(wrapped))
-	out := []string{st.Title.Render(s.textTitle) + st.Faint.Render(fmt.Sprintf("  %d-%d of %d", min(s.textOffset+1, end), end, len(wrapped)))}
-	for _, l := range wrapped[s.textOffset:end] {
-		out = append(out, " "+l)
-	}
-	return out
-}
-
-// diffLines renders a change's attribute diff with its findings above it.
+// diffLines renders a change's attribute diff, as the review's report has
+// it, with its findings and notes above it.
 func (s *Screen) diffLines(r row) []string {
 	st := &s.ctx.Styles
 	var out []string
@@ -315,27 +285,23 @@ func (s *Screen) diffLines(r row) []string {
 		}
 	}
 	c := r.change
-	if c.PreviousAddress != "" {
-		out = append(out, st.Subtle.Render("moved from "+c.PreviousAddress))
-	}
-	if c.ActionReason != "" {
-		out = append(out, st.Subtle.Render("reason: "+strings.ReplaceAll(c.ActionReason, "_", " ")))
+	for _, n := range envs.ChangeNotes(c) {
+		out = append(out, st.Subtle.Render(n))
 	}
 	if len(out) > 0 {
 		out = append(out, "")
 	}
-	diffs, unchanged, err := c.Diff(envs.DiffOptions{})
-	if err != nil {
-		return append(out, st.Error.Render(err.Error()))
+	if r.report == nil {
+		return append(out, st.Error.Render("no attribute diff: the review's report does not have this change"))
 	}
-	for _, d := range diffs {
+	for _, d := range r.report.Attributes {
 		out = append(out, diffLine(st, d))
 	}
-	if len(diffs) == 0 {
+	if len(r.report.Attributes) == 0 {
 		out = append(out, st.Subtle.Render("no attribute changes"))
 	}
-	if unchanged > 0 && c.Action != envs.ActionCreate && c.Action != envs.ActionDelete {
-		out = append(out, st.Faint.Render(unchangedText(unchanged)))
+	if n := r.report.Unchanged; n > 0 && c.Action != envs.ActionCreate && c.Action != envs.ActionDelete {
+		out = append(out, st.Faint.Render(unchangedText(n)))
 	}
 	return out
 }
@@ -363,28 +329,45 @@ func diffLine(st *theme.Styles, d envs.AttrDiff) string {
 	return line
 }
 
-// statusLine is the bottom line: the filter, the confirmation, or a hint.
-func (s *Screen) statusLine() string {
+// statusLines are the bottom lines: the filter, the confirmation, a hint,
+// or the selected change; wrapped, never cut.
+func (s *Screen) statusLines() []string {
 	st := &s.ctx.Styles
+	w := s.width
 	switch {
 	case s.hint != "":
-		return st.Warn.Render(s.hint)
+		return wrap(st.Warn, s.hint, w, "")
 	case s.filter.Editing():
-		return s.filter.View()
-	case s.phase == phaseConfirm && s.needsTypedName():
-		if s.confirmErr != "" {
-			return st.Error.Render(s.confirmErr)
+		return []string{s.filter.View()}
+	case s.phase == phaseConfirm && s.confirm.typed:
+		if s.confirm.err != "" {
+			return wrap(st.Error, s.confirm.err, w, "")
 		}
-		return st.FlashError.Render(fmt.Sprintf("%s. Type %s to apply: ", s.confirmReason(), s.env)) + s.confirm.View()
+		prompt := s.confirmPrompt()
+		input := s.confirm.input.View()
+		if ansi.StringWidth(prompt)+ansi.StringWidth(input) <= w {
+			return []string{st.FlashError.Render(prompt) + input}
+		}
+		lines := wrap(st.FlashError, strings.TrimSpace(prompt), w, "")
+		if last := len(lines) - 1; ansi.StringWidth(lines[last])+1+ansi.StringWidth(input) <= w {
+			lines[last] += st.FlashError.Render(" ") + input
+			return lines
+		}
+		return append(lines, input)
 	case s.phase == phaseConfirm:
-		return st.Warn.Render(fmt.Sprintf("Apply %d change(s) to %s? y/n", s.result.Plan.Summary().Total(), s.env))
+		return wrap(st.Warn, fmt.Sprintf("Apply %d change(s) to %s? y/n", s.result.Plan.Summary().Total(), s.env), w, "")
 	case s.phase == phasePlanning || s.phase == phaseApplying:
-		return st.Faint.Render("ctrl+c interrupts Terraform and waits for it to exit cleanly")
+		return wrap(st.Faint, "ctrl+c interrupts Terraform and waits for it to exit cleanly", w, "")
 	}
-	if r, ok := s.selected(); ok && s.mode == modeList {
-		return st.Faint.Render(string(r.action) + " " + r.address)
+	if r, ok := s.list.selected(); ok && s.mode == modeList {
+		return wrap(st.Faint, string(r.action)+" "+r.address, w, "")
 	}
-	return ""
+	return []string{""}
+}
+
+// confirmPrompt asks for the environment's name.
+func (s *Screen) confirmPrompt() string {
+	return fmt.Sprintf("%s. Type %s to apply: ", s.confirmReason(), s.env)
 }
 
 // confirmReason says why the name must be typed.

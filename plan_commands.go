@@ -96,8 +96,12 @@ Exit status: 0 when there is no high-risk finding, 3 when there is one,
 				return fail(o, "show-plan", err)
 			}
 			p, err := envs.DecodePlan(data)
-			if err != nil {
-				return fail(o, "show-plan", fmt.Errorf("%s:%w", o.args[0], prefixColon(err)))
+			var positioned *envs.PlanError
+			switch {
+			case errors.As(err, &positioned): // LINE:COL: message
+				return fail(o, "show-plan", fmt.Errorf("%s:%w", o.args[0], err))
+			case err != nil:
+				return fail(o, "show-plan", fmt.Errorf("%s: %w", o.args[0], err))
 			}
 			rules, rc, err := reviewSetup(o)
 			if err != nil {
@@ -106,16 +110,6 @@ Exit status: 0 when there is no high-risk finding, 3 when there is one,
 			return printReview(o, p, envs.Review(p, rules, rc), rc.Environment, rules)
 		},
 	}
-}
-
-// prefixColon makes "12:3: msg" read as "file:12:3: msg" and anything else
-// as "file: msg".
-func prefixColon(err error) error {
-	msg := err.Error()
-	if len(msg) > 0 && msg[0] >= '0' && msg[0] <= '9' {
-		return errors.New(msg)
-	}
-	return errors.New(" " + msg)
 }
 
 // reviewSetup finds the rules for show-plan: the workspace's when there is

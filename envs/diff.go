@@ -1,7 +1,6 @@
 package envs
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -61,14 +60,16 @@ type diffValues struct {
 	hasBefore, hasAfter                                     bool
 }
 
-func (c *Change) values() (diffValues, error) {
+// values decodes the change's values; keys interns object keys across the
+// changes of one plan (nil: none shared).
+func (c *Change) values(keys map[string]string) (diffValues, error) {
 	var v diffValues
-	decode := func(raw json.RawMessage, dst *any, what string) (bool, error) {
-		raw = bytes.TrimSpace(raw)
-		if len(raw) == 0 || string(raw) == "null" {
+	decode := func(raw []byte, dst *any, what string) (bool, error) {
+		if bytesNull(raw) {
 			return false, nil
 		}
-		if err := decodeWithNumbers(raw, dst); err != nil {
+		var err error
+		if *dst, err = decodeValue(raw, keys); err != nil {
 			return false, fmt.Errorf("%s: change.%s: %w", c.Address, what, err)
 		}
 		return true, nil
@@ -97,12 +98,13 @@ func (c *Change) values() (diffValues, error) {
 // as (known after apply), sensitive values masked. It also returns how many
 // unchanged attributes it left out.
 func (c *Change) Diff(opts DiffOptions) ([]AttrDiff, int, error) {
-	return c.diff(opts, secretCache{})
+	return c.diff(opts, secretCache{}, nil)
 }
 
-// diff is Diff with a secret-name cache shared across changes.
-func (c *Change) diff(opts DiffOptions, secrets secretCache) ([]AttrDiff, int, error) {
-	v, err := c.values()
+// diff is Diff with a secret-name cache and interned keys shared across
+// changes.
+func (c *Change) diff(opts DiffOptions, secrets secretCache, keys map[string]string) ([]AttrDiff, int, error) {
+	v, err := c.values(keys)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -1,9 +1,14 @@
 package envs
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -409,5 +414,95 @@ func TestDiffNeverShowsMarkedValues(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecodeValueMatchesEncodingJSON: the one-pass parser gives the values
+// encoding/json gives (with UseNumber), escapes and odd UTF-8 included, and
+// rejects what it rejects.
+func TestDecodeValueMatchesEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`{"a":1,"b":[true,false,null,"x"],"c":{"d":-0.5e+3,"e":{}},"f":[]}`,
+		`"esc \" \\ \/ \b \f \n \r \t \u00e9 \u2028 \ud83d\ude00 \ud800 \udc00x \ud800\u0041"`,
+		"\"raw é \xff\xfe bytes\"",
+		`{"dup":1,"dup":2}`,
+		` [ 1 , 2 ] `,
+		`0`, `-0`, `1E5`, `12.25`,
+	} {
+		want, err := stdDecode([]byte(in))
+		if err != nil {
+			t.Fatalf("%q: encoding/json: %v", in, err)
+		}
+		got, err := decodeValue([]byte(in), map[string]string{})
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: got %#v, want %#v", in, got, want)
+		}
+	}
+	for _, in := range []string{`{`, `{"a"}`, `{"a":}`, `[1,]`, `01`, `1.`, `-`, `1e`, `tru`, `"\x"`, "\"a\nb\"", `"\u12"`, `{"a":1}}`, `{1:2}`, `nul`} {
+		if _, err := stdDecode([]byte(in)); err == nil {
+			t.Fatalf("%q: encoding/json accepts it", in)
+		}
+		if v, err := decodeValue([]byte(in), nil); err == nil {
+			t.Errorf("%q: accepted as %#v", in, v)
+		} else if !errors.Is(err, ErrInvalidJSON) {
+			t.Errorf("%q: error %v is not ErrInvalidJSON", in, err)
+		}
+	}
+}
+
+func stdDecode(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("trailing data")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data")
+	}
+	return v, nil
+}
+
+// TestDecodePlanErrorIsPositioned: errors at a place in the input are
+// *PlanError with the line and column, whose text begins with them, so a
+// caller prefixes the file's name without parsing the text.
+func TestDecodePlanErrorIsPositioned(t *testing.T) {
+	cases := []struct {
+		input     string
+		line, col int
+		kind      error
+		message   string
+	}{
+		{"{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [}\n", 3, 24, ErrInvalidJSON, "invalid JSON: invalid character '}' looking for beginning of value"},
+		{"{\"format_version\": \"1.2\",\n \"resource_changes\": [{\"address\": 7}]}", 2, 35, ErrNotAPlan, "resource_changes.address: want string, got JSON number"},
+		{"{\"format_version\": \"1.2\",\n \"resource_changes\": [\n  {\"change\": {\"actions\": [\"create\"]}}]}", 3, 3, ErrNotAPlan, "resource_changes[0]: no address"},
+		{"{\"format_version\": \"1.2\"", 1, 25, ErrInvalidJSON, "invalid JSON: the input ends in the middle of a value (a truncated file?)"},
+	}
+	for _, tc := range cases {
+		_, err := DecodePlan([]byte(tc.input))
+		var pe *PlanError
+		if !errors.As(err, &pe) {
+			t.Errorf("%q: error %v (%T) is not a *PlanError", tc.input, err, err)
+			continue
+		}
+		if pe.Line != tc.line || pe.Column != tc.col || pe.Message != tc.message || !errors.Is(err, tc.kind) {
+			t.Errorf("%q: %d:%d %q (%v), want %d:%d %q (%v)", tc.input, pe.Line, pe.Column, pe.Message, pe.Err, tc.line, tc.col, tc.message, tc.kind)
+		}
+		if want := fmt.Sprintf("%d:%d: %s", tc.line, tc.col, tc.message); err.Error() != want {
+			t.Errorf("text %q, want %q", err.Error(), want)
+		}
+	}
+	// Errors that are not at a place in the input are not positioned.
+	_, err := DecodePlan([]byte(`{"values": {}}`))
+	var pe *PlanError
+	if errors.As(err, &pe) || !errors.Is(err, ErrNotAPlan) {
+		t.Errorf("no format_version: %v", err)
 	}
 }

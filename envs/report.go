@@ -46,21 +46,21 @@ func NewReport(p *Plan, findings []Finding, environment string, opts DiffOptions
 	if opts.SecretNames == nil {
 		opts.SecretNames = DefaultSecretNames
 	}
-	secrets := secretCache{}
+	secrets, keys := secretCache{}, map[string]string{}
 	var err error
-	if r.Changes, err = changeReports(p.Changes, opts, secrets); err != nil {
+	if r.Changes, err = changeReports(p.Changes, opts, secrets, keys); err != nil {
 		return nil, err
 	}
-	if r.Drift, err = changeReports(p.Drift, opts, secrets); err != nil {
+	if r.Drift, err = changeReports(p.Drift, opts, secrets, keys); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-func changeReports(changes []*Change, opts DiffOptions, secrets secretCache) ([]ChangeReport, error) {
+func changeReports(changes []*Change, opts DiffOptions, secrets secretCache, keys map[string]string) ([]ChangeReport, error) {
 	out := make([]ChangeReport, 0, len(changes))
 	for _, c := range changes {
-		diffs, unchanged, err := c.diff(opts, secrets)
+		diffs, unchanged, err := c.diff(opts, secrets, keys)
 		if err != nil {
 			return nil, err
 		}

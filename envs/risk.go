@@ -193,6 +193,7 @@ type reviewer struct {
 	typeGlobs  []pattern
 	addrGlobs  []pattern
 	secrets    secretCache
+	keys       map[string]string // object keys interned across changes
 }
 
 type pattern struct {
@@ -203,7 +204,7 @@ type pattern struct {
 func compile(p string) pattern { return pattern{text: p, parts: strings.Split(p, "*")} }
 
 func newReviewer(rules RiskRules) *reviewer {
-	rv := &reviewer{rules: rules, exactTypes: map[string]string{}}
+	rv := &reviewer{rules: rules, exactTypes: map[string]string{}, keys: map[string]string{}}
 	for _, p := range rules.StatefulTypes {
 		if strings.Contains(p, "*") {
 			rv.typeGlobs = append(rv.typeGlobs, compile(p))
@@ -353,7 +354,7 @@ func (rv *reviewer) numericJumps(c *Change) []Finding {
 	if rules.GrowthFactor <= 1 {
 		return nil
 	}
-	v, err := c.values()
+	v, err := c.values(rv.keys)
 	if err != nil || !v.hasBefore || !v.hasAfter {
 		return nil
 	}

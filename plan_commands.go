@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -142,6 +143,7 @@ const maxPlanSize = 256 << 20
 // readInput reads a plan file, or stdin for "-", up to maxPlanSize.
 func readInput(name string) ([]byte, error) {
 	r := io.Reader(os.Stdin)
+	var buf bytes.Buffer
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
@@ -149,8 +151,12 @@ func readInput(name string) ([]byte, error) {
 		}
 		defer f.Close()
 		r = f
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			buf.Grow(int(min(fi.Size(), maxPlanSize)) + bytes.MinRead) // one allocation, not a doubling series
+		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxPlanSize+1))
+	_, err := buf.ReadFrom(io.LimitReader(r, maxPlanSize+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}

@@ -506,3 +506,12 @@ func TestDecodePlanErrorIsPositioned(t *testing.T) {
 		t.Errorf("no format_version: %v", err)
 	}
 }
+
+func TestQuoteJSONMatchesMarshal(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"b\s`, "<a&b>", "\x00\x01\b\f\n\r\t\x1f", "é ü 日本", "bad \xff\xfe utf8", "\u2028\u2029", "\u007f"} {
+		want, _ := json.Marshal(s)
+		if got := quoteJSON(s); got != string(want) {
+			t.Errorf("quoteJSON(%q) = %s, want %s", s, got, want)
+		}
+	}
+}

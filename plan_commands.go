@@ -1,10 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -299,14 +299,15 @@ func printReview(o *options, p *envs.Plan, findings []envs.Finding, environment 
 		return fail(o, "review", err)
 	}
 	if o.json {
-		enc := json.NewEncoder(o.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(report); err != nil {
+		if err := report.WriteJSON(o.stdout); err != nil {
 			return fail(o, "review", err)
 		}
 	} else {
-		writeReport(o.stdout, report)
+		out := bufio.NewWriterSize(o.stdout, 64<<10) // one write per 64 KiB, not per line
+		writeReport(out, report)
+		if err := out.Flush(); err != nil {
+			return fail(o, "review", err)
+		}
 	}
 	if report.HighRisk {
 		return exitHighRisk

@@ -1,5 +1,13 @@
 package envs
 
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
 // Report is a reviewed plan as `show-plan --json` and `plan --json` print it:
 // grouped changes with their attribute diffs, and the risk findings.
 // Sensitive values are masked in it like everywhere else.
@@ -78,4 +86,96 @@ func changeReports(changes []*Change, opts DiffOptions, secrets secretCache, key
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// WriteJSON writes the report as JSON indented by two spaces, HTML
+// characters unescaped: the bytes a json.Encoder with SetIndent("", "  ")
+// and SetEscapeHTML(false) writes, newline included. It writes change by
+// change through a buffer instead of building the whole document in
+// memory twice (compact, then indented) as the Encoder does.
+func (r *Report) WriteJSON(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	jw := &jsonWriter{w: bw}
+	jw.enc = json.NewEncoder(&jw.buf)
+	jw.enc.SetEscapeHTML(false)
+	bw.WriteString("{")
+	jw.field("format_version", r.FormatVersion)
+	jw.field("terraform_version", r.TerraformVersion)
+	if r.Environment != "" {
+		jw.field("environment", r.Environment)
+	}
+	jw.field("summary", r.Summary)
+	jw.field("high_risk", r.HighRisk)
+	jw.field("incomplete", r.Incomplete)
+	jw.field("findings", r.Findings)
+	jw.changes("changes", r.Changes)
+	jw.changes("drift", r.Drift)
+	jw.field("outputs", r.Outputs)
+	bw.WriteString("\n}\n")
+	if jw.err != nil {
+		return fmt.Errorf("write the report as JSON: %w", jw.err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write the report as JSON: %w", err)
+	}
+	return nil
+}
+
+// jsonWriter writes the fields of the top-level object of a report.
+type jsonWriter struct {
+	w     *bufio.Writer
+	enc   *json.Encoder
+	buf   bytes.Buffer
+	first bool // a field has been written
+	err   error
+}
+
+// value writes v as the Encoder would at an indentation of prefix.
+func (jw *jsonWriter) value(v any, prefix string) {
+	if jw.err != nil {
+		return
+	}
+	jw.buf.Reset()
+	jw.enc.SetIndent(prefix, "  ")
+	if jw.err = jw.enc.Encode(v); jw.err != nil {
+		return
+	}
+	jw.w.Write(bytes.TrimSuffix(jw.buf.Bytes(), []byte("\n")))
+}
+
+func (jw *jsonWriter) name(name string) {
+	if jw.first {
+		jw.w.WriteByte(',')
+	}
+	jw.first = true
+	jw.w.WriteString("\n  ")
+	jw.w.WriteString(quoteJSON(name))
+	jw.w.WriteString(": ")
+}
+
+func (jw *jsonWriter) field(name string, v any) {
+	jw.name(name)
+	jw.value(v, "  ")
+}
+
+// changes writes a list of changes one element at a time.
+func (jw *jsonWriter) changes(name string, changes []ChangeReport) {
+	jw.name(name)
+	switch {
+	case changes == nil:
+		jw.w.WriteString("null")
+		return
+	case len(changes) == 0:
+		jw.w.WriteString("[]")
+		return
+	}
+	jw.w.WriteByte('[')
+	for i := range changes {
+		if i > 0 {
+			jw.w.WriteByte(',')
+		}
+		jw.w.WriteString("\n    ")
+		jw.value(&changes[i], "    ")
+	}
+	jw.w.WriteString("\n  ]")
 }

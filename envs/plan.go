@@ -505,11 +505,87 @@ func replacePaths(raw []byte) ([][]any, error) {
 	return out, nil
 }
 
-// sortChanges orders changes by action (ActionOrder), then address.
+// sortChanges orders changes by action (ActionOrder), then address as
+// CompareAddresses orders them.
 func sortChanges(changes []*Change) {
 	slices.SortStableFunc(changes, func(a, b *Change) int {
-		return cmp.Or(cmp.Compare(actionIndex(a.Action), actionIndex(b.Action)), cmp.Compare(a.Address, b.Address))
+		return cmp.Or(cmp.Compare(actionIndex(a.Action), actionIndex(b.Action)), CompareAddresses(a.Address, b.Address))
 	})
+}
+
+// CompareAddresses orders resource addresses the way people read them:
+// as text, except that instance keys that are numbers compare as numbers,
+// so r[2] comes before r[10], module.x[2].r before module.x[10].r, and a
+// for_each key such as ["9"] before ["10"]. Other string keys keep text
+// order. It returns -1, 0 or +1, like strings.Compare.
+func CompareAddresses(a, b string) int {
+	inString := false // inside a quoted key; the same for a and b up to i
+	i := 0
+	for i < len(a) && i < len(b) {
+		ca, cb := a[i], b[i]
+		if !inString && ca == '[' && cb == '[' {
+			na, ea, okA := numericKey(a, i)
+			nb, eb, okB := numericKey(b, i)
+			if okA && okB && (a[i+1] == '"') == (b[i+1] == '"') { // both [N] or both ["N"]
+				if c := compareDigits(na, nb); c != 0 {
+					return c
+				}
+				if ea == eb && a[i:ea] == b[i:eb] {
+					i = ea
+					continue
+				}
+			}
+		}
+		if ca != cb {
+			return cmp.Compare(ca, cb)
+		}
+		switch {
+		case inString && ca == '\\':
+			i++ // the escaped character is equal too, or the loop ends on it
+			if i < len(a) && i < len(b) && a[i] != b[i] {
+				return cmp.Compare(a[i], b[i])
+			}
+		case ca == '"':
+			inString = !inString
+		}
+		i++
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// numericKey reads an instance key at s[i] ('['): [123] or ["123"]. It
+// returns the digits and the offset after the closing bracket.
+func numericKey(s string, i int) (digits string, end int, ok bool) {
+	j := i + 1
+	quoted := j < len(s) && s[j] == '"'
+	if quoted {
+		j++
+	}
+	start := j
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	if j == start {
+		return "", 0, false
+	}
+	digits = s[start:j]
+	if quoted {
+		if j >= len(s) || s[j] != '"' {
+			return "", 0, false
+		}
+		j++
+	}
+	if j >= len(s) || s[j] != ']' {
+		return "", 0, false
+	}
+	return digits, j + 1, true
+}
+
+// compareDigits compares two runs of decimal digits by value, then as text
+// (so that "007" and "7" still have an order).
+func compareDigits(a, b string) int {
+	ta, tb := strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	return cmp.Or(cmp.Compare(len(ta), len(tb)), strings.Compare(ta, tb), strings.Compare(a, b))
 }
 
 func actionIndex(a Action) int { return slices.Index(ActionOrder, a) }

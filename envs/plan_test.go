@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -512,6 +513,49 @@ func TestQuoteJSONMatchesMarshal(t *testing.T) {
 		want, _ := json.Marshal(s)
 		if got := quoteJSON(s); got != string(want) {
 			t.Errorf("quoteJSON(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+// TestChangesInReadingOrder: instance keys that are numbers sort as
+// numbers, in resources and modules, with count and with for_each; other
+// keys keep text order.
+func TestChangesInReadingOrder(t *testing.T) {
+	addrs := []string{
+		`aws_instance.r[10]`, `aws_instance.r[2]`, `aws_instance.r[1000]`, `aws_instance.r[100]`, `aws_instance.r[1]`,
+		`module.x[10].aws_instance.r`, `module.x[2].aws_instance.r`, `module.x[2].aws_instance.r[10]`, `module.x[2].aws_instance.r[9]`,
+		`aws_s3_bucket.b["10"]`, `aws_s3_bucket.b["9"]`, `aws_s3_bucket.b["b"]`, `aws_s3_bucket.b["a10"]`, `aws_s3_bucket.b["a9"]`,
+		`module.m["x[10]"].a.b`, `module.m["x[9]"].a.b`, `aws_instance.r`,
+	}
+	var changes []string
+	for _, a := range addrs {
+		changes = append(changes, `{"address":`+strconv.Quote(a)+`,"type":"a","mode":"managed","change":{"actions":["create"],"before":null,"after":{}}}`)
+	}
+	p, err := DecodePlan(planJSON("1.2", changes...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range p.Changes {
+		got = append(got, c.Address)
+	}
+	want := []string{
+		`aws_instance.r`, `aws_instance.r[1]`, `aws_instance.r[2]`, `aws_instance.r[10]`, `aws_instance.r[100]`, `aws_instance.r[1000]`,
+		`aws_s3_bucket.b["9"]`, `aws_s3_bucket.b["10"]`, `aws_s3_bucket.b["a10"]`, `aws_s3_bucket.b["a9"]`, `aws_s3_bucket.b["b"]`,
+		`module.m["x[10]"].a.b`, `module.m["x[9]"].a.b`, // inside a string key: text
+		`module.x[2].aws_instance.r`, `module.x[2].aws_instance.r[9]`, `module.x[2].aws_instance.r[10]`, `module.x[10].aws_instance.r`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("order:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{`r[007]`, `r[7]`, -1}, {`r[7]`, `r[007]`, 1}, {`r[2]`, `r[2]`, 0}, {`r["2"]`, `r[2]`, -1}, {`m["a\"[10]"]`, `m["a\"[9]"]`, -1},
+	} {
+		if got := CompareAddresses(tc.a, tc.b); got != tc.want {
+			t.Errorf("CompareAddresses(%s, %s) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}
 }

@@ -132,8 +132,9 @@ func ReviewContextOf(e *Environment, now time.Time) ReviewContext {
 	return rc
 }
 
-// Review runs the risk rules over a plan. Findings come most severe first,
-// then in the plan's order.
+// Review runs the risk rules over a plan. Findings come most severe first
+// (see Severity.Rank), data loss first among the high ones, then in the
+// plan's order.
 func Review(p *Plan, rules RiskRules, rc ReviewContext) []Finding {
 	var out []Finding
 	add := func(f Finding) { out = append(out, f) }
@@ -161,12 +162,44 @@ func Review(p *Plan, rules RiskRules, rc ReviewContext) []Finding {
 		add(Finding{Severity: SeverityLow, Rule: RuleDrift,
 			Message: fmt.Sprintf("%d resource(s) changed outside Terraform since the last apply; this plan undoes those changes", len(p.Drift))})
 	}
-	slices.SortStableFunc(out, func(a, b Finding) int { return cmp.Compare(severityRank(a.Severity), severityRank(b.Severity)) })
+	sortFindings(out)
 	return out
 }
 
-func severityRank(s Severity) int {
-	return slices.Index([]Severity{SeverityHigh, SeverityMedium, SeverityLow}, s)
+// sortFindings orders findings most severe first and, among the high ones,
+// those that lose data (a stateful resource destroyed or replaced) first;
+// otherwise they keep their order.
+func sortFindings(findings []Finding) {
+	slices.SortStableFunc(findings, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(dataLossRank(b), dataLossRank(a)))
+	})
+}
+
+// Rank orders severities: 3 for high, 2 for medium, 1 for low and 0 for
+// anything else, so that a higher rank is more serious.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityHigh:
+		return 3
+	case SeverityMedium:
+		return 2
+	case SeverityLow:
+		return 1
+	}
+	return 0
+}
+
+func dataLossRank(f Finding) int {
+	if f.Severity == SeverityHigh && f.LosesData() {
+		return 1
+	}
+	return 0
+}
+
+// LosesData reports whether the finding is about data being lost: a
+// stateful resource destroyed or replaced.
+func (f Finding) LosesData() bool {
+	return f.Rule == RuleStatefulDestroy || f.Rule == RuleStatefulReplace
 }
 
 // HighRisk reports whether any finding is high.

@@ -218,12 +218,17 @@ func (w *differ) walk(b, a any, hasB, hasA bool, unknown, bSens, aSens any, secr
 	}
 	// A name says secret only of text: true/false and numbers named like
 	// get_password_data or token_ttl are not secrets.
-	if bSens == true || aSens == true || (secret && !(plainScalar(b) && plainScalar(a))) {
-		w.masked(b, a, hasB, hasA)
-		return
-	}
 	bm, bIsMap := b.(map[string]any)
 	am, aIsMap := a.(map[string]any)
+	if bSens == true || aSens == true || (secret && !(plainScalar(b) && plainScalar(a))) {
+		// A whole resource marked sensitive is shown attribute by
+		// attribute, each masked (the marks cover every child), so that
+		// no row has an empty path.
+		if len(w.path) > 0 || !(bIsMap || aIsMap) {
+			w.masked(b, a, hasB, hasA)
+			return
+		}
+	}
 	switch {
 	case bIsMap && aIsMap, bIsMap && !hasA, aIsMap && !hasB:
 		keys := make([]string, 0, len(bm)+len(am))
@@ -246,6 +251,9 @@ func (w *differ) walk(b, a any, hasB, hasA bool, unknown, bSens, aSens any, secr
 		}
 		slices.Sort(keys)
 		if len(keys) == 0 {
+			if len(w.path) == 0 && (bSens == true || aSens == true) {
+				return // a whole resource marked sensitive, with no attributes
+			}
 			w.leaf(b, a, hasB, hasA, bSens, aSens)
 			return
 		}

@@ -559,3 +559,37 @@ func TestChangesInReadingOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffNamesSensitiveWholes: a value marked sensitive as a whole is
+// shown under its attribute's name, never with an empty path: a whole
+// resource attribute by attribute, a whole block, a whole list element.
+func TestDiffNamesSensitiveWholes(t *testing.T) {
+	cases := map[string]struct{ change, want string }{
+		"whole resource, deleted": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["delete"],"before":{"value":"S3CR3T","tags":{"n":"x"}},"after":null,"before_sensitive":true,"after_sensitive":false}}`,
+			"- tags: (sensitive value) → \n- value: (sensitive value) → "},
+		"whole resource, created": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["create"],"before":null,"after":{"value":"S3CR3T","blk":[{"k":"v"}]},"after_unknown":{"id":true},"after_sensitive":true}}`,
+			"+ blk:  → (sensitive value)\n+ id:  → (known after apply)\n+ value:  → (sensitive value)"},
+		"whole resource, updated": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"value":"S3CR3T","same":"x"},"after":{"value":"N3W","same":"x"},"before_sensitive":true,"after_sensitive":true}}`,
+			"~ value: (sensitive value) → (sensitive value)"},
+		"whole resource, no attributes": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["create"],"before":null,"after":{},"after_sensitive":true}}`, ""},
+		"whole block": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"blk":[{"v":"S3CR3T"}]},"after":{"blk":[{"v":"N3W"}]},"before_sensitive":{"blk":true},"after_sensitive":{"blk":true}}}`,
+			"~ blk: (sensitive value) → (sensitive value)"},
+		"whole block in a list": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"blk":[{"v":"S3CR3T"},{"v":"x"}]},"after":{"blk":[{"v":"N3W"},{"v":"y"}]},"before_sensitive":{"blk":[true,{}]},"after_sensitive":{"blk":[true,{}]}}}`,
+			"~ blk[0]: (sensitive value) → (sensitive value)\n~ blk[1].v: \"x\" → \"y\""},
+		"whole list element": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"l":["a","S3CR3T"]},"after":{"l":["a"]},"before_sensitive":{"l":[false,true]},"after_sensitive":{"l":[false]}}}`,
+			"- l[1]: (sensitive value) → "},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			diffs := diffOf(t, tc.change)
+			if got := lines(diffs); got != tc.want {
+				t.Errorf("diff:\n%s\nwant:\n%s", got, tc.want)
+			}
+			for _, d := range diffs {
+				if d.Path == "" {
+					t.Errorf("a row with an empty path: %+v", d)
+				}
+			}
+		})
+	}
+}

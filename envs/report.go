@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 )
 
 // Report is a reviewed plan as `show-plan --json` and `plan --json` print it:
@@ -65,27 +67,59 @@ func NewReport(p *Plan, findings []Finding, environment string, opts DiffOptions
 	return r, nil
 }
 
+// changeReports diffs the changes, in parallel on large plans: each worker
+// takes a contiguous run of changes with caches of its own, and the
+// reports keep the changes' order.
 func changeReports(changes []*Change, opts DiffOptions, secrets secretCache, keys map[string]string) ([]ChangeReport, error) {
-	out := make([]ChangeReport, 0, len(changes))
-	for _, c := range changes {
+	out := make([]ChangeReport, len(changes))
+	workers := min(runtime.GOMAXPROCS(0), len(changes)/minChangesPerWorker)
+	if workers <= 1 {
+		return out, reportRun(changes, out, opts, secrets, keys)
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := len(changes)*w/workers, len(changes)*(w+1)/workers
+		wg.Go(func() {
+			if w == 0 {
+				errs[w] = reportRun(changes[lo:hi], out[lo:hi], opts, secrets, keys)
+				return
+			}
+			errs[w] = reportRun(changes[lo:hi], out[lo:hi], opts, secretCache{}, map[string]string{})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first change's error
+		}
+	}
+	return out, nil
+}
+
+// minChangesPerWorker is the least work worth a goroutine of its own.
+const minChangesPerWorker = 512
+
+// reportRun fills out with the reports of changes.
+func reportRun(changes []*Change, out []ChangeReport, opts DiffOptions, secrets secretCache, keys map[string]string) error {
+	for i, c := range changes {
 		diffs, unchanged, err := c.diff(opts, secrets, keys)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if diffs == nil {
 			diffs = []AttrDiff{}
 		}
-		r := ChangeReport{
+		out[i] = ChangeReport{
 			Address: c.Address, Action: c.Action, Actions: c.Actions, PreviousAddress: c.PreviousAddress,
 			Reason: c.ActionReason, ImportingID: c.ImportingID, ForcesReplacement: c.ForcingAttributes(),
 			Attributes: diffs, Unchanged: unchanged,
 		}
 		if c.Action == ActionReplace {
-			r.ReplaceReason = ReplaceReason(c)
+			out[i].ReplaceReason = ReplaceReason(c)
 		}
-		out = append(out, r)
 	}
-	return out, nil
+	return nil
 }
 
 // WriteJSON writes the report as JSON indented by two spaces, HTML

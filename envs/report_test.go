@@ -3,6 +3,8 @@ package envs
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/envbench/envbench/internal/testkit"
@@ -45,4 +47,32 @@ func clip(s string) string {
 		return s[:2000] + "…"
 	}
 	return s
+}
+
+// TestParallelReviewAndReportKeepOrder: on a plan large enough to be split
+// among workers, the findings and the change reports are those of one
+// sequential pass, in the same order.
+func TestParallelReviewAndReportKeepOrder(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	p, err := DecodePlan(testkit.GeneratePlan(4*minChangesPerWorker+77, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := DefaultRiskRules()
+	want := newReviewer(rules).changes(p.Changes)
+	if got := reviewChanges(p.Changes, rules); !reflect.DeepEqual(got, want) {
+		t.Errorf("parallel review: %d findings, sequential %d, or in another order", len(got), len(want))
+	}
+	opts := DiffOptions{SecretNames: DefaultSecretNames}
+	got, err := changeReports(p.Changes, opts, secretCache{}, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := make([]ChangeReport, len(p.Changes))
+	if err := reportRun(p.Changes, seq, opts, secretCache{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, seq) {
+		t.Error("parallel change reports differ from a sequential pass")
+	}
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/envbench/envbench/config"
@@ -154,15 +156,38 @@ func Review(p *Plan, rules RiskRules, rc ReviewContext) []Finding {
 		add(Finding{Severity: SeverityMedium, Rule: RuleChangeCount,
 			Message: fmt.Sprintf("the plan changes %d resources, more than %d: review it in parts or check for an unintended mass change", summary.Total(), rules.MaxChanges)})
 	}
-	rv := newReviewer(rules)
-	for _, c := range p.Changes {
-		out = append(out, rv.change(c)...)
-	}
+	out = append(out, reviewChanges(p.Changes, rules)...)
 	if len(p.Drift) > 0 {
 		add(Finding{Severity: SeverityLow, Rule: RuleDrift,
 			Message: fmt.Sprintf("%d resource(s) changed outside Terraform since the last apply; this plan undoes those changes", len(p.Drift))})
 	}
 	sortFindings(out)
+	return out
+}
+
+// reviewChanges runs the rules on each change, in parallel on large plans
+// (a reviewer per worker, each on a contiguous run of changes), and returns
+// the findings in the changes' order.
+func reviewChanges(changes []*Change, rules RiskRules) []Finding {
+	workers := min(runtime.GOMAXPROCS(0), len(changes)/minChangesPerWorker)
+	if workers <= 1 {
+		return newReviewer(rules).changes(changes)
+	}
+	parts := make([][]Finding, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := len(changes)*w/workers, len(changes)*(w+1)/workers
+		wg.Go(func() { parts[w] = newReviewer(rules).changes(changes[lo:hi]) })
+	}
+	wg.Wait()
+	return slices.Concat(parts...)
+}
+
+func (rv *reviewer) changes(changes []*Change) []Finding {
+	var out []Finding
+	for _, c := range changes {
+		out = append(out, rv.change(c)...)
+	}
 	return out
 }
 

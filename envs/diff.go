@@ -76,6 +76,12 @@ func (c *Change) values(keys map[string]string) (diffValues, error) {
 		}
 		return true, nil
 	}
+	decodeMirror := func(raw []byte, dst *any, what string) (bool, error) {
+		if markNothing(raw) {
+			return false, nil
+		}
+		return decode(raw, dst, what)
+	}
 	var err error
 	if v.hasBefore, err = decode(c.before, &v.before, "before"); err != nil {
 		return v, err
@@ -83,16 +89,26 @@ func (c *Change) values(keys map[string]string) (diffValues, error) {
 	if v.hasAfter, err = decode(c.after, &v.after, "after"); err != nil {
 		return v, err
 	}
-	if _, err = decode(c.afterUnknown, &v.unknown, "after_unknown"); err != nil {
+	if _, err = decodeMirror(c.afterUnknown, &v.unknown, "after_unknown"); err != nil {
 		return v, err
 	}
-	if _, err = decode(c.beforeSensitive, &v.beforeSensitive, "before_sensitive"); err != nil {
+	if _, err = decodeMirror(c.beforeSensitive, &v.beforeSensitive, "before_sensitive"); err != nil {
 		return v, err
 	}
-	if _, err = decode(c.afterSensitive, &v.afterSensitive, "after_sensitive"); err != nil {
+	if _, err = decodeMirror(c.afterSensitive, &v.afterSensitive, "after_sensitive"); err != nil {
 		return v, err
 	}
 	return v, nil
+}
+
+// markNothing is how most mirrors read: an empty object, an empty list or
+// false mark nothing, which the walk reads the same as no mirror (nil).
+func markNothing(raw []byte) bool {
+	switch string(raw) {
+	case "{}", "[]", "false":
+		return true
+	}
+	return false
 }
 
 // Diff computes the change's attribute-level diff: nested objects, lists

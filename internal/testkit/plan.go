@@ -40,11 +40,13 @@ func GeneratePlan(n int, seed uint64) []byte {
 		}
 		c := g.change(g.r.IntN(n))
 		ch := c["change"].(map[string]any)
-		if ch["before"] == nil || ch["after"] == nil {
-			ch["before"], ch["after"] = ch["after"], ch["after"]
-			if ch["before"] == nil {
-				ch["before"], ch["after"] = map[string]any{"id": "x"}, map[string]any{"id": "y"}
-			}
+		switch {
+		case ch["before"] == nil && ch["after"] == nil:
+			ch["before"], ch["after"] = map[string]any{"id": "x"}, map[string]any{"id": "y"}
+		case ch["before"] == nil:
+			ch["before"] = ch["after"]
+		case ch["after"] == nil:
+			ch["after"] = ch["before"]
 		}
 		ch["actions"] = []string{"update"}
 		delete(ch, "replace_paths")

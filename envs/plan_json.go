@@ -50,7 +50,8 @@ func (p *jsonParser) errAt(offset int, kind error, format string, args ...any) e
 // is not what JSON allows, or the input ends.
 func (p *jsonParser) syntax(context string) error {
 	if p.pos >= len(p.data) {
-		return p.errAt(len(p.data), ErrInvalidJSON, "invalid JSON: the input ends in the middle of a value (a truncated file?)")
+		// At the last character, as encoding/json placed it.
+		return p.errAt(len(p.data)-1, ErrInvalidJSON, "invalid JSON: the input ends in the middle of a value (a truncated file?)")
 	}
 	return p.errAt(p.pos, ErrInvalidJSON, "invalid JSON: invalid character %s %s", quoteChar(p.data[p.pos]), context)
 }

@@ -484,7 +484,7 @@ func TestDecodePlanErrorIsPositioned(t *testing.T) {
 		{"{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [}\n", 3, 24, ErrInvalidJSON, "invalid JSON: invalid character '}' looking for beginning of value"},
 		{"{\"format_version\": \"1.2\",\n \"resource_changes\": [{\"address\": 7}]}", 2, 35, ErrNotAPlan, "resource_changes.address: want string, got JSON number"},
 		{"{\"format_version\": \"1.2\",\n \"resource_changes\": [\n  {\"change\": {\"actions\": [\"create\"]}}]}", 3, 3, ErrNotAPlan, "resource_changes[0]: no address"},
-		{"{\"format_version\": \"1.2\"", 1, 25, ErrInvalidJSON, "invalid JSON: the input ends in the middle of a value (a truncated file?)"},
+		{"{\"format_version\": \"1.2\"", 1, 24, ErrInvalidJSON, "invalid JSON: the input ends in the middle of a value (a truncated file?)"},
 	}
 	for _, tc := range cases {
 		_, err := DecodePlan([]byte(tc.input))

@@ -506,11 +506,22 @@ func replacePaths(raw []byte) ([][]any, error) {
 }
 
 // sortChanges orders changes by action (ActionOrder), then address as
-// CompareAddresses orders them.
+// CompareAddresses orders them. It groups by action first, in one pass,
+// so that the sort compares only addresses.
 func sortChanges(changes []*Change) {
-	slices.SortStableFunc(changes, func(a, b *Change) int {
-		return cmp.Or(cmp.Compare(actionIndex(a.Action), actionIndex(b.Action)), CompareAddresses(a.Address, b.Address))
-	})
+	groups := make([][]*Change, len(ActionOrder))
+	for _, c := range changes {
+		i := actionIndex(c.Action)
+		if i < 0 {
+			i = len(ActionOrder) - 1
+		}
+		groups[i] = append(groups[i], c)
+	}
+	out := changes[:0]
+	for _, g := range groups {
+		slices.SortStableFunc(g, func(a, b *Change) int { return CompareAddresses(a.Address, b.Address) })
+		out = append(out, g...)
+	}
 }
 
 // CompareAddresses orders resource addresses the way people read them:

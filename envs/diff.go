@@ -1,12 +1,13 @@
 package envs
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
+	"unicode/utf8"
 )
 
 // DiffKind says how an attribute changes.
@@ -61,17 +62,25 @@ type diffValues struct {
 	hasBefore, hasAfter                                     bool
 }
 
-func (c *Change) values() (diffValues, error) {
+// values decodes the change's values; keys interns object keys across the
+// changes of one plan (nil: none shared).
+func (c *Change) values(keys map[string]string) (diffValues, error) {
 	var v diffValues
-	decode := func(raw json.RawMessage, dst *any, what string) (bool, error) {
-		raw = bytes.TrimSpace(raw)
-		if len(raw) == 0 || string(raw) == "null" {
+	decode := func(raw []byte, dst *any, what string) (bool, error) {
+		if bytesNull(raw) {
 			return false, nil
 		}
-		if err := decodeWithNumbers(raw, dst); err != nil {
+		var err error
+		if *dst, err = decodeValue(raw, keys); err != nil {
 			return false, fmt.Errorf("%s: change.%s: %w", c.Address, what, err)
 		}
 		return true, nil
+	}
+	decodeMirror := func(raw []byte, dst *any, what string) (bool, error) {
+		if markNothing(raw) {
+			return false, nil
+		}
+		return decode(raw, dst, what)
 	}
 	var err error
 	if v.hasBefore, err = decode(c.before, &v.before, "before"); err != nil {
@@ -80,16 +89,26 @@ func (c *Change) values() (diffValues, error) {
 	if v.hasAfter, err = decode(c.after, &v.after, "after"); err != nil {
 		return v, err
 	}
-	if _, err = decode(c.afterUnknown, &v.unknown, "after_unknown"); err != nil {
+	if _, err = decodeMirror(c.afterUnknown, &v.unknown, "after_unknown"); err != nil {
 		return v, err
 	}
-	if _, err = decode(c.beforeSensitive, &v.beforeSensitive, "before_sensitive"); err != nil {
+	if _, err = decodeMirror(c.beforeSensitive, &v.beforeSensitive, "before_sensitive"); err != nil {
 		return v, err
 	}
-	if _, err = decode(c.afterSensitive, &v.afterSensitive, "after_sensitive"); err != nil {
+	if _, err = decodeMirror(c.afterSensitive, &v.afterSensitive, "after_sensitive"); err != nil {
 		return v, err
 	}
 	return v, nil
+}
+
+// markNothing is how most mirrors read: an empty object, an empty list or
+// false mark nothing, which the walk reads the same as no mirror (nil).
+func markNothing(raw []byte) bool {
+	switch string(raw) {
+	case "{}", "[]", "false":
+		return true
+	}
+	return false
 }
 
 // Diff computes the change's attribute-level diff: nested objects, lists
@@ -97,12 +116,13 @@ func (c *Change) values() (diffValues, error) {
 // as (known after apply), sensitive values masked. It also returns how many
 // unchanged attributes it left out.
 func (c *Change) Diff(opts DiffOptions) ([]AttrDiff, int, error) {
-	return c.diff(opts, secretCache{})
+	return c.diff(opts, secretCache{}, nil)
 }
 
-// diff is Diff with a secret-name cache shared across changes.
-func (c *Change) diff(opts DiffOptions, secrets secretCache) ([]AttrDiff, int, error) {
-	v, err := c.values()
+// diff is Diff with a secret-name cache and interned keys shared across
+// changes.
+func (c *Change) diff(opts DiffOptions, secrets secretCache, keys map[string]string) ([]AttrDiff, int, error) {
+	v, err := c.values(keys)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -110,7 +130,7 @@ func (c *Change) diff(opts DiffOptions, secrets secretCache) ([]AttrDiff, int, e
 	if w.opts.SecretNames == nil {
 		w.opts.SecretNames = DefaultSecretNames
 	}
-	w.walk(nil, v.before, v.after, v.hasBefore, v.hasAfter, v.unknown, v.beforeSensitive, v.afterSensitive, false)
+	w.walk(v.before, v.after, v.hasBefore, v.hasAfter, v.unknown, v.beforeSensitive, v.afterSensitive, false)
 	return w.out, w.unchanged, nil
 }
 
@@ -120,6 +140,59 @@ type differ struct {
 	replace   [][]any
 	out       []AttrDiff
 	unchanged int
+	path      []step // where the walk is
+	text      []byte // room to format a path in
+}
+
+// step is one step of a path: an object key, or a list index when index is
+// not negative.
+type step struct {
+	key   string
+	index int
+}
+
+// into walks a child: the path is extended for the call and restored.
+func (w *differ) into(s step, b, a any, hasB, hasA bool, unknown, bSens, aSens any, secret bool) {
+	w.path = append(w.path, s)
+	w.walk(b, a, hasB, hasA, unknown, bSens, aSens, secret)
+	w.path = w.path[:len(w.path)-1]
+}
+
+func key(k string) step { return step{key: k, index: -1} }
+func index(i int) step  { return step{index: i} }
+
+// pathText formats the current path as formatPath does: a.b[0]["c d"].
+func (w *differ) pathText() string {
+	b := w.text[:0]
+	for _, s := range w.path {
+		switch {
+		case s.index >= 0:
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(s.index), 10)
+			b = append(b, ']')
+		case !identifier(s.key):
+			b = append(b, '[')
+			b = strconv.AppendQuote(b, s.key)
+			b = append(b, ']')
+		default:
+			if len(b) > 0 {
+				b = append(b, '.')
+			}
+			b = append(b, s.key...)
+		}
+	}
+	w.text = b
+	return string(b)
+}
+
+// lastKey is the nearest object key of the current path.
+func (w *differ) lastKey() (string, bool) {
+	for i := len(w.path) - 1; i >= 0; i-- {
+		if w.path[i].index < 0 {
+			return w.path[i].key, true
+		}
+	}
+	return "", false
 }
 
 // child indexes a mirror structure (after_unknown, *_sensitive): true
@@ -140,8 +213,8 @@ func child(mirror any, step any) any {
 	return nil
 }
 
-func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSens any, secret bool) {
-	if k, ok := lastKey(path); ok && w.secrets.match(w.opts.SecretNames, k) {
+func (w *differ) walk(b, a any, hasB, hasA bool, unknown, bSens, aSens any, secret bool) {
+	if k, ok := w.lastKey(); ok && w.secrets.match(w.opts.SecretNames, k) {
 		secret = true
 	}
 	if b == nil {
@@ -151,7 +224,7 @@ func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSe
 		hasA = false
 	}
 	if unknown == true {
-		d := AttrDiff{Path: formatPath(toPathSteps(path)), Unknown: true, After: Unknown, Kind: DiffAdded, ForcesReplacement: w.forces(path)}
+		d := AttrDiff{Path: w.pathText(), Unknown: true, After: Unknown, Kind: DiffAdded, ForcesReplacement: w.forces()}
 		if hasB {
 			hidden := secret || anyTrue(bSens)
 			d.Kind, d.Before, d.Sensitive = DiffChanged, w.render(b, hidden), hidden
@@ -161,12 +234,17 @@ func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSe
 	}
 	// A name says secret only of text: true/false and numbers named like
 	// get_password_data or token_ttl are not secrets.
-	if bSens == true || aSens == true || (secret && !(plainScalar(b) && plainScalar(a))) {
-		w.masked(path, b, a, hasB, hasA)
-		return
-	}
 	bm, bIsMap := b.(map[string]any)
 	am, aIsMap := a.(map[string]any)
+	if bSens == true || aSens == true || (secret && !(plainScalar(b) && plainScalar(a))) {
+		// A whole resource marked sensitive is shown attribute by
+		// attribute, each masked (the marks cover every child), so that
+		// no row has an empty path.
+		if len(w.path) > 0 || !(bIsMap || aIsMap) {
+			w.masked(b, a, hasB, hasA)
+			return
+		}
+	}
 	switch {
 	case bIsMap && aIsMap, bIsMap && !hasA, aIsMap && !hasB:
 		keys := make([]string, 0, len(bm)+len(am))
@@ -189,13 +267,16 @@ func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSe
 		}
 		slices.Sort(keys)
 		if len(keys) == 0 {
-			w.leaf(path, b, a, hasB, hasA, bSens, aSens)
+			if len(w.path) == 0 && (bSens == true || aSens == true) {
+				return // a whole resource marked sensitive, with no attributes
+			}
+			w.leaf(b, a, hasB, hasA, bSens, aSens)
 			return
 		}
 		for _, k := range keys {
 			bv, inB := bm[k]
 			av, inA := am[k]
-			w.walk(appendStep(path, k), bv, av, inB && hasB, inA && hasA, child(unknown, k), child(bSens, k), child(aSens, k), secret)
+			w.into(key(k), bv, av, inB && hasB, inA && hasA, child(unknown, k), child(bSens, k), child(aSens, k), secret)
 		}
 		return
 	}
@@ -203,12 +284,12 @@ func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSe
 	al, aIsList := a.([]any)
 	switch {
 	case bIsList && aIsList && scalars(bl) && scalars(al) && !anyTrue(unknown):
-		w.listLCS(path, bl, al, bSens, aSens)
+		w.listLCS(bl, al, bSens, aSens)
 		return
 	case bIsList && aIsList, bIsList && !hasA, aIsList && !hasB:
 		n := max(len(bl), len(al))
 		if n == 0 {
-			w.leaf(path, b, a, hasB, hasA, bSens, aSens)
+			w.leaf(b, a, hasB, hasA, bSens, aSens)
 			return
 		}
 		for i := 0; i < n; i++ {
@@ -220,32 +301,34 @@ func (w *differ) walk(path []any, b, a any, hasB, hasA bool, unknown, bSens, aSe
 			if inA {
 				av = al[i]
 			}
-			w.walk(appendStep(path, i), bv, av, inB && hasB, inA && hasA, child(unknown, i), child(bSens, i), child(aSens, i), secret)
+			w.into(index(i), bv, av, inB && hasB, inA && hasA, child(unknown, i), child(bSens, i), child(aSens, i), secret)
 		}
 		return
 	}
-	w.leaf(path, b, a, hasB, hasA, bSens, aSens)
+	w.leaf(b, a, hasB, hasA, bSens, aSens)
 }
 
 // leaf compares two values that are not walked into further. A value shown
 // whole is masked when anything inside it is marked sensitive.
-func (w *differ) leaf(path []any, b, a any, hasB, hasA bool, bSens, aSens any) {
-	d := AttrDiff{Path: formatPath(toPathSteps(path)), ForcesReplacement: w.forces(path)}
+func (w *differ) leaf(b, a any, hasB, hasA bool, bSens, aSens any) {
+	if !hasB && !hasA {
+		return
+	}
+	if hasB && hasA && !w.opts.Unchanged && equal(a, b) {
+		w.unchanged++
+		return
+	}
+	d := AttrDiff{Path: w.pathText(), ForcesReplacement: w.forces()}
 	before := func() string { return w.render(b, anyTrue(bSens)) }
 	after := func() string { return w.render(a, anyTrue(aSens)) }
 	d.Sensitive = anyTrue(bSens) || anyTrue(aSens)
 	switch {
-	case !hasB && !hasA:
-		return
 	case !hasB:
 		d.Kind, d.After, d.Sensitive = DiffAdded, after(), anyTrue(aSens)
 	case !hasA:
 		d.Kind, d.Before, d.Sensitive = DiffRemoved, before(), anyTrue(bSens)
-	case reflect.DeepEqual(a, b):
+	case equal(a, b):
 		w.unchanged++
-		if !w.opts.Unchanged {
-			return
-		}
 		d.Kind, d.Before, d.After = DiffUnchanged, before(), after()
 	default:
 		d.Kind, d.Before, d.After = DiffChanged, before(), after()
@@ -261,20 +344,22 @@ func (w *differ) leaf(path []any, b, a any, hasB, hasA bool, bSens, aSens any) {
 }
 
 // masked records a sensitive value: whether it changed, never what it is.
-func (w *differ) masked(path []any, b, a any, hasB, hasA bool) {
-	d := AttrDiff{Path: formatPath(toPathSteps(path)), Sensitive: true, ForcesReplacement: w.forces(path)}
-	switch {
-	case !hasB && !hasA:
+func (w *differ) masked(b, a any, hasB, hasA bool) {
+	if !hasB && !hasA {
 		return
+	}
+	if hasB && hasA && !w.opts.Unchanged && equal(a, b) {
+		w.unchanged++
+		return
+	}
+	d := AttrDiff{Path: w.pathText(), Sensitive: true, ForcesReplacement: w.forces()}
+	switch {
 	case !hasB:
 		d.Kind, d.After = DiffAdded, Masked
 	case !hasA:
 		d.Kind, d.Before = DiffRemoved, Masked
-	case reflect.DeepEqual(a, b):
+	case equal(a, b):
 		w.unchanged++
-		if !w.opts.Unchanged {
-			return
-		}
 		d.Kind, d.Before, d.After = DiffUnchanged, Masked, Masked
 	default:
 		d.Kind, d.Before, d.After = DiffChanged, Masked, Masked
@@ -284,7 +369,7 @@ func (w *differ) masked(path []any, b, a any, hasB, hasA bool) {
 
 // listLCS diffs two lists of scalars as sequences, so an element inserted at
 // the front shows as one addition, not as every element changing.
-func (w *differ) listLCS(path []any, b, a []any, bSens, aSens any) {
+func (w *differ) listLCS(b, a []any, bSens, aSens any) {
 	n, m := len(b), len(a)
 	if n*m > 1_000_000 { // too large to align: compare by position
 		for i := 0; i < max(n, m); i++ {
@@ -295,7 +380,7 @@ func (w *differ) listLCS(path []any, b, a []any, bSens, aSens any) {
 			if i < m {
 				av = a[i]
 			}
-			w.walk(appendStep(path, i), bv, av, i < n, i < m, nil, child(bSens, i), child(aSens, i), false)
+			w.into(index(i), bv, av, i < n, i < m, nil, child(bSens, i), child(aSens, i), false)
 		}
 		return
 	}
@@ -305,7 +390,7 @@ func (w *differ) listLCS(path []any, b, a []any, bSens, aSens any) {
 	}
 	for i := n - 1; i >= 0; i-- {
 		for j := m - 1; j >= 0; j-- {
-			if reflect.DeepEqual(b[i], a[j]) {
+			if equal(b[i], a[j]) {
 				lcs[i][j] = lcs[i+1][j+1] + 1
 			} else {
 				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
@@ -319,11 +404,11 @@ func (w *differ) listLCS(path []any, b, a []any, bSens, aSens any) {
 		for x := 0; x < max(len(dels), len(adds)); x++ {
 			switch {
 			case x < len(dels) && x < len(adds):
-				w.walk(appendStep(path, adds[x]), b[dels[x]], a[adds[x]], true, true, nil, child(bSens, dels[x]), child(aSens, adds[x]), false)
+				w.into(index(adds[x]), b[dels[x]], a[adds[x]], true, true, nil, child(bSens, dels[x]), child(aSens, adds[x]), false)
 			case x < len(dels):
-				w.walk(appendStep(path, dels[x]), b[dels[x]], nil, true, false, nil, child(bSens, dels[x]), nil, false)
+				w.into(index(dels[x]), b[dels[x]], nil, true, false, nil, child(bSens, dels[x]), nil, false)
 			default:
-				w.walk(appendStep(path, adds[x]), nil, a[adds[x]], false, true, nil, nil, child(aSens, adds[x]), false)
+				w.into(index(adds[x]), nil, a[adds[x]], false, true, nil, nil, child(aSens, adds[x]), false)
 			}
 		}
 		dels, adds = dels[:0], adds[:0]
@@ -331,9 +416,9 @@ func (w *differ) listLCS(path []any, b, a []any, bSens, aSens any) {
 	i, j := 0, 0
 	for i < n || j < m {
 		switch {
-		case i < n && j < m && reflect.DeepEqual(b[i], a[j]):
+		case i < n && j < m && equal(b[i], a[j]):
 			flush()
-			w.walk(appendStep(path, j), b[i], a[j], true, true, nil, child(bSens, i), child(aSens, j), false)
+			w.into(index(j), b[i], a[j], true, true, nil, child(bSens, i), child(aSens, j), false)
 			i, j = i+1, j+1
 		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
 			adds = append(adds, j)
@@ -404,25 +489,25 @@ func scalars(l []any) bool {
 
 // forces reports whether the path lies under a path that forces
 // replacement.
-func (w *differ) forces(path []any) bool {
+func (w *differ) forces() bool {
 	for _, rp := range w.replace {
-		if len(rp) <= len(path) && samePrefix(rp, path) {
+		if len(rp) <= len(w.path) && samePrefixSteps(rp, w.path) {
 			return true
 		}
 	}
 	return false
 }
 
-func samePrefix(prefix, path []any) bool {
-	for i, step := range prefix {
-		switch s := step.(type) {
+// samePrefixSteps is samePrefix for a walk's steps.
+func samePrefixSteps(prefix []any, path []step) bool {
+	for i, s := range prefix {
+		switch s := s.(type) {
 		case string:
-			if path[i] != s {
+			if path[i].index >= 0 || path[i].key != s {
 				return false
 			}
 		case json.Number:
-			idx, ok := path[i].(int)
-			if !ok || s.String() != fmt.Sprint(idx) {
+			if path[i].index < 0 || s.String() != strconv.Itoa(path[i].index) {
 				return false
 			}
 		default:
@@ -430,6 +515,48 @@ func samePrefix(prefix, path []any) bool {
 		}
 	}
 	return true
+}
+
+// equal reports whether two decoded values are the same, as
+// reflect.DeepEqual does for them, without reflection.
+func equal(a, b any) bool {
+	switch a := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		bs, ok := b.(string)
+		return ok && a == bs
+	case json.Number:
+		bn, ok := b.(json.Number)
+		return ok && a == bn
+	case bool:
+		bb, ok := b.(bool)
+		return ok && a == bb
+	case map[string]any:
+		bm, ok := b.(map[string]any)
+		if !ok || len(a) != len(bm) || (a == nil) != (bm == nil) {
+			return false
+		}
+		for k, v := range a {
+			bv, ok := bm[k]
+			if !ok || !equal(v, bv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		bl, ok := b.([]any)
+		if !ok || len(a) != len(bl) || (a == nil) != (bl == nil) {
+			return false
+		}
+		for i := range a {
+			if !equal(a[i], bl[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 func lastKey(path []any) (string, bool) {
@@ -463,8 +590,7 @@ func (w *differ) render(v any, sensitive bool) string {
 	case nil:
 		return "null"
 	case string:
-		b, _ := json.Marshal(v)
-		return string(b)
+		return quoteJSON(v)
 	case json.Number:
 		return v.String()
 	case bool:
@@ -478,6 +604,67 @@ func (w *differ) render(v any, sensitive bool) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// quoteJSON quotes a string exactly as json.Marshal does (HTML characters
+// escaped, invalid UTF-8 replaced), without its reflection.
+func quoteJSON(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return string(appendQuoteJSON(make([]byte, 0, len(s)+8), s))
+		}
+	}
+	return "\"" + s + "\""
+}
+
+func appendQuoteJSON(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // containsSecretKey reports whether a composite value holds a key whose name

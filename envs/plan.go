@@ -125,7 +125,8 @@ type Change struct {
 	// ReplacePaths are the attribute paths that force replacement.
 	ReplacePaths [][]any
 
-	before, after, afterUnknown, beforeSensitive, afterSensitive json.RawMessage
+	// The values, as slices of the plan JSON, decoded when needed.
+	before, after, afterUnknown, beforeSensitive, afterSensitive, replacePaths []byte
 }
 
 // OutputChange is a planned change to a root module output.
@@ -186,55 +187,18 @@ func identifier(s string) bool {
 	return true
 }
 
-// rawPlan is the subset of the plan JSON envbench reads. planned_values,
-// prior_state and configuration are skipped, not decoded.
-type rawPlan struct {
-	FormatVersion    *string                    `json:"format_version"`
-	TerraformVersion string                     `json:"terraform_version"`
-	ResourceChanges  []rawResourceChange        `json:"resource_changes"`
-	ResourceDrift    []rawResourceChange        `json:"resource_drift"`
-	OutputChanges    map[string]rawOutputChange `json:"output_changes"`
-	Errored          bool                       `json:"errored"`
-}
-
-type rawResourceChange struct {
-	Address         string    `json:"address"`
-	PreviousAddress string    `json:"previous_address"`
-	ModuleAddress   string    `json:"module_address"`
-	Mode            string    `json:"mode"`
-	Type            string    `json:"type"`
-	Name            string    `json:"name"`
-	ProviderName    string    `json:"provider_name"`
-	Change          rawChange `json:"change"`
-	ActionReason    string    `json:"action_reason"`
-}
-
-type rawChange struct {
-	Actions         []string        `json:"actions"`
-	Before          json.RawMessage `json:"before"`
-	After           json.RawMessage `json:"after"`
-	AfterUnknown    json.RawMessage `json:"after_unknown"`
-	BeforeSensitive json.RawMessage `json:"before_sensitive"`
-	AfterSensitive  json.RawMessage `json:"after_sensitive"`
-	ReplacePaths    json.RawMessage `json:"replace_paths"`
-	Importing       *struct {
-		ID string `json:"id"`
-	} `json:"importing"`
-}
-
-type rawOutputChange struct {
-	Actions         []string        `json:"actions"`
-	AfterSensitive  json.RawMessage `json:"after_sensitive"`
-	BeforeSensitive json.RawMessage `json:"before_sensitive"`
-}
-
 // ErrNotAPlan is returned for JSON that is not a Terraform plan.
 var ErrNotAPlan = errors.New("not a Terraform plan")
 
 // DecodePlan reads `terraform show -json PLANFILE` output. Errors say where
-// in the input (line:col) and what is wrong.
+// in the input and what is wrong: a *PlanError ("LINE:COL: message") for
+// anything at a place in the input, ErrNotAPlan for input that is no plan
+// at all. The plan keeps attribute values as slices of data, so data must
+// not be changed afterwards.
+//
+// It reads data in one pass: planned_values, prior_state, configuration
+// and the other parts envbench does not use are checked but not decoded.
 func DecodePlan(data []byte) (*Plan, error) {
-	var raw rawPlan
 	trimmed := bytes.TrimSpace(data)
 	switch {
 	case len(trimmed) == 0:
@@ -244,26 +208,23 @@ func DecodePlan(data []byte) (*Plan, error) {
 	case trimmed[0] == '[':
 		return nil, fmt.Errorf("%w: the input is a JSON array; want the object terraform show -json PLANFILE prints", ErrNotAPlan)
 	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, jsonError(data, err)
+	d := &planDecoder{jsonParser: jsonParser{data: data, keys: map[string]string{}}}
+	p, formatVersion, err := d.plan()
+	if err != nil {
+		return nil, err
 	}
-	if raw.FormatVersion == nil {
+	if d.peek() != 0 {
+		return nil, d.syntax("after top-level value")
+	}
+	if formatVersion == nil {
 		return nil, fmt.Errorf("%w: no format_version (make one with: terraform show -json PLANFILE > plan.json)", ErrNotAPlan)
 	}
-	if err := checkFormatVersion(*raw.FormatVersion); err != nil {
+	if err := checkFormatVersion(*formatVersion); err != nil {
 		return nil, err
 	}
-	p := &Plan{FormatVersion: *raw.FormatVersion, TerraformVersion: raw.TerraformVersion, Errored: raw.Errored}
-	var err error
-	if p.Changes, err = decodeChanges(raw.ResourceChanges, "resource_changes"); err != nil {
-		return nil, err
-	}
-	if p.Drift, err = decodeChanges(raw.ResourceDrift, "resource_drift"); err != nil {
-		return nil, err
-	}
-	for name, oc := range raw.OutputChanges {
-		p.Outputs = append(p.Outputs, OutputChange{Name: name, Action: groupAction(oc.Actions, false, false), Sensitive: isTrue(oc.AfterSensitive) || isTrue(oc.BeforeSensitive)})
-	}
+	p.FormatVersion = *formatVersion
+	sortChanges(p.Changes)
+	sortChanges(p.Drift)
 	slices.SortFunc(p.Outputs, func(a, b OutputChange) int { return cmp.Compare(a.Name, b.Name) })
 	return p, nil
 }
@@ -280,41 +241,365 @@ func checkFormatVersion(v string) error {
 	return fmt.Errorf("plan format %s is newer than envbench reads (0.1 to 1.x); upgrade envbench", v)
 }
 
-func decodeChanges(raws []rawResourceChange, field string) ([]*Change, error) {
-	out := make([]*Change, 0, len(raws))
-	for i, r := range raws {
-		if r.Address == "" {
-			return nil, fmt.Errorf("%s[%d]: no address", field, i)
+// planDecoder reads the parts of the plan JSON envbench uses.
+type planDecoder struct {
+	jsonParser
+}
+
+// plan reads the top-level object.
+func (d *planDecoder) plan() (*Plan, *string, error) {
+	p := &Plan{}
+	var formatVersion *string
+	switch c := d.peek(); c {
+	case '{':
+	case 'n':
+		return p, nil, d.literal("null")
+	default:
+		if c == '"' || c == 't' || c == 'f' || c == '-' || c >= '0' && c <= '9' {
+			return nil, nil, d.wrongType("the plan", "object")
 		}
-		if len(r.Change.Actions) == 0 {
-			return nil, fmt.Errorf("%s[%d] (%s): change.actions is empty", field, i, r.Address)
+		return nil, nil, d.syntax("looking for beginning of value")
+	}
+	outputs := map[string]OutputChange{}
+	err := d.object(func(key string, start int) error {
+		var err error
+		switch key {
+		case "format_version":
+			if d.peek() == 'n' {
+				formatVersion = nil
+				return d.literal("null")
+			}
+			var v string
+			v, err = d.stringField("format_version")
+			formatVersion = &v
+		case "terraform_version":
+			p.TerraformVersion, err = d.stringField("terraform_version")
+		case "errored":
+			p.Errored, err = d.boolField("errored")
+		case "resource_changes":
+			p.Changes, err = d.changes("resource_changes")
+		case "resource_drift":
+			p.Drift, err = d.changes("resource_drift")
+		case "output_changes":
+			err = d.outputs(outputs)
+		default:
+			_, err = d.skip()
 		}
-		c := &Change{
-			Address: r.Address, PreviousAddress: r.PreviousAddress, ModuleAddress: r.ModuleAddress,
-			Mode: r.Mode, Type: r.Type, Name: r.Name, ProviderName: r.ProviderName,
-			Actions: r.Change.Actions, ActionReason: r.ActionReason,
-			before: r.Change.Before, after: r.Change.After, afterUnknown: r.Change.AfterUnknown,
-			beforeSensitive: r.Change.BeforeSensitive, afterSensitive: r.Change.AfterSensitive,
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	p.Outputs = make([]OutputChange, 0, len(outputs))
+	for _, oc := range outputs {
+		p.Outputs = append(p.Outputs, oc)
+	}
+	if len(p.Outputs) == 0 {
+		p.Outputs = nil
+	}
+	return p, formatVersion, nil
+}
+
+// changes reads resource_changes or resource_drift.
+func (d *planDecoder) changes(field string) ([]*Change, error) {
+	switch d.peek() {
+	case 'n':
+		return nil, d.literal("null")
+	case '[':
+	default:
+		return nil, d.wrongType(field, "array")
+	}
+	out := make([]*Change, 0, 64)
+	err := d.array(func(i, start int) error {
+		c, err := d.change(field)
+		if err != nil {
+			return err
+		}
+		if c.Address == "" {
+			return d.errAt(start, ErrNotAPlan, "%s[%d]: no address", field, i)
+		}
+		if len(c.Actions) == 0 {
+			return d.errAt(start, ErrNotAPlan, "%s[%d] (%s): change.actions is empty", field, i, c.Address)
 		}
 		if c.PreviousAddress == c.Address {
 			c.PreviousAddress = ""
 		}
-		if r.Change.Importing != nil {
-			c.Importing, c.ImportingID = true, r.Change.Importing.ID
-		}
-		if len(r.Change.ReplacePaths) > 0 && string(r.Change.ReplacePaths) != "null" {
-			if err := decodeWithNumbers(r.Change.ReplacePaths, &c.ReplacePaths); err != nil {
-				return nil, fmt.Errorf("%s[%d] (%s): change.replace_paths: want a list of paths: %v", field, i, r.Address, err)
+		if len(c.replacePaths) > 0 && !bytesNull(c.replacePaths) {
+			paths, err := replacePaths(c.replacePaths)
+			if err != nil {
+				return d.errAt(start, ErrNotAPlan, "%s[%d] (%s): change.replace_paths: want a list of paths: %v", field, i, c.Address, err)
 			}
+			c.ReplacePaths = paths
 		}
+		c.replacePaths = nil
 		c.Action = groupAction(c.Actions, c.PreviousAddress != "", c.Importing)
 		out = append(out, c)
-	}
-	slices.SortStableFunc(out, func(a, b *Change) int {
-		return cmp.Or(cmp.Compare(slices.Index(ActionOrder, a.Action), slices.Index(ActionOrder, b.Action)), cmp.Compare(a.Address, b.Address))
+		return nil
 	})
+	return out, err
+}
+
+// change reads one resource change.
+func (d *planDecoder) change(field string) (*Change, error) {
+	c := &Change{}
+	switch d.peek() {
+	case 'n':
+		return c, d.literal("null")
+	case '{':
+	default:
+		return nil, d.wrongType(field, "object")
+	}
+	err := d.object(func(key string, _ int) error {
+		var err error
+		switch key {
+		case "address":
+			c.Address, err = d.stringField(field + ".address")
+		case "previous_address":
+			c.PreviousAddress, err = d.stringField(field + ".previous_address")
+		case "module_address":
+			c.ModuleAddress, err = d.stringField(field + ".module_address")
+		case "mode":
+			c.Mode, err = d.stringField(field + ".mode")
+		case "type":
+			c.Type, err = d.stringField(field + ".type")
+		case "name":
+			c.Name, err = d.stringField(field + ".name")
+		case "provider_name":
+			c.ProviderName, err = d.stringField(field + ".provider_name")
+		case "action_reason":
+			c.ActionReason, err = d.stringField(field + ".action_reason")
+		case "change":
+			err = d.changeBody(field+".change", c)
+		default:
+			_, err = d.skip()
+		}
+		return err
+	})
+	return c, err
+}
+
+// changeBody reads a resource change's "change" object: its values stay
+// raw, decoded when a diff or the review needs them.
+func (d *planDecoder) changeBody(field string, c *Change) error {
+	switch d.peek() {
+	case 'n':
+		return d.literal("null")
+	case '{':
+	default:
+		return d.wrongType(field, "object")
+	}
+	return d.object(func(key string, _ int) error {
+		var err error
+		switch key {
+		case "actions":
+			c.Actions, err = d.stringsField(field + ".actions")
+		case "before":
+			c.before, err = d.skip()
+		case "after":
+			c.after, err = d.skip()
+		case "after_unknown":
+			c.afterUnknown, err = d.skip()
+		case "before_sensitive":
+			c.beforeSensitive, err = d.skip()
+		case "after_sensitive":
+			c.afterSensitive, err = d.skip()
+		case "replace_paths":
+			c.replacePaths, err = d.skip()
+		case "importing":
+			err = d.importing(field+".importing", c)
+		default:
+			_, err = d.skip()
+		}
+		return err
+	})
+}
+
+// importing reads change.importing: {"id": "..."} when the change imports.
+func (d *planDecoder) importing(field string, c *Change) error {
+	switch d.peek() {
+	case 'n':
+		c.Importing, c.ImportingID = false, ""
+		return d.literal("null")
+	case '{':
+	default:
+		return d.wrongType(field, "object")
+	}
+	c.Importing = true
+	return d.object(func(key string, _ int) error {
+		if key == "id" {
+			var err error
+			c.ImportingID, err = d.stringField(field + ".id")
+			return err
+		}
+		_, err := d.skip()
+		return err
+	})
+}
+
+// outputs reads output_changes.
+func (d *planDecoder) outputs(into map[string]OutputChange) error {
+	switch d.peek() {
+	case 'n':
+		return d.literal("null")
+	case '{':
+	default:
+		return d.wrongType("output_changes", "object")
+	}
+	return d.object(func(name string, _ int) error {
+		oc := OutputChange{Name: name}
+		var actions []string
+		var sensitive bool
+		switch d.peek() {
+		case 'n':
+			if err := d.literal("null"); err != nil {
+				return err
+			}
+		case '{':
+			err := d.object(func(key string, _ int) error {
+				var err error
+				switch key {
+				case "actions":
+					actions, err = d.stringsField("output_changes.actions")
+				case "after_sensitive", "before_sensitive":
+					var raw []byte
+					raw, err = d.skip()
+					sensitive = sensitive || isTrue(raw)
+				default:
+					_, err = d.skip()
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		default:
+			return d.wrongType("output_changes", "object")
+		}
+		oc.Action, oc.Sensitive = groupAction(actions, false, false), sensitive
+		into[name] = oc
+		return nil
+	})
+}
+
+// replacePaths decodes change.replace_paths: a list of paths, each a list
+// of keys and indices.
+func replacePaths(raw []byte) ([][]any, error) {
+	v, err := decodeValue(raw, nil)
+	if err != nil {
+		return nil, err
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("got JSON %s", kindAt(bytes.TrimSpace(raw), 0))
+	}
+	out := make([][]any, len(list))
+	for i, item := range list {
+		switch path := item.(type) {
+		case nil:
+		case []any:
+			out[i] = path
+		default:
+			return nil, fmt.Errorf("path %d is not a list", i)
+		}
+	}
 	return out, nil
 }
+
+// sortChanges orders changes by action (ActionOrder), then address as
+// CompareAddresses orders them. It groups by action first, in one pass,
+// so that the sort compares only addresses.
+func sortChanges(changes []*Change) {
+	groups := make([][]*Change, len(ActionOrder))
+	for _, c := range changes {
+		i := actionIndex(c.Action)
+		if i < 0 {
+			i = len(ActionOrder) - 1
+		}
+		groups[i] = append(groups[i], c)
+	}
+	out := changes[:0]
+	for _, g := range groups {
+		slices.SortStableFunc(g, func(a, b *Change) int { return CompareAddresses(a.Address, b.Address) })
+		out = append(out, g...)
+	}
+}
+
+// CompareAddresses orders resource addresses the way people read them:
+// as text, except that instance keys that are numbers compare as numbers,
+// so r[2] comes before r[10], module.x[2].r before module.x[10].r, and a
+// for_each key such as ["9"] before ["10"]. Other string keys keep text
+// order. It returns -1, 0 or +1, like strings.Compare.
+func CompareAddresses(a, b string) int {
+	inString := false // inside a quoted key; the same for a and b up to i
+	i := 0
+	for i < len(a) && i < len(b) {
+		ca, cb := a[i], b[i]
+		if !inString && ca == '[' && cb == '[' {
+			na, ea, okA := numericKey(a, i)
+			nb, eb, okB := numericKey(b, i)
+			if okA && okB && (a[i+1] == '"') == (b[i+1] == '"') { // both [N] or both ["N"]
+				if c := compareDigits(na, nb); c != 0 {
+					return c
+				}
+				if ea == eb && a[i:ea] == b[i:eb] {
+					i = ea
+					continue
+				}
+			}
+		}
+		if ca != cb {
+			return cmp.Compare(ca, cb)
+		}
+		switch {
+		case inString && ca == '\\':
+			i++ // the escaped character is equal too, or the loop ends on it
+			if i < len(a) && i < len(b) && a[i] != b[i] {
+				return cmp.Compare(a[i], b[i])
+			}
+		case ca == '"':
+			inString = !inString
+		}
+		i++
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// numericKey reads an instance key at s[i] ('['): [123] or ["123"]. It
+// returns the digits and the offset after the closing bracket.
+func numericKey(s string, i int) (digits string, end int, ok bool) {
+	j := i + 1
+	quoted := j < len(s) && s[j] == '"'
+	if quoted {
+		j++
+	}
+	start := j
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	if j == start {
+		return "", 0, false
+	}
+	digits = s[start:j]
+	if quoted {
+		if j >= len(s) || s[j] != '"' {
+			return "", 0, false
+		}
+		j++
+	}
+	if j >= len(s) || s[j] != ']' {
+		return "", 0, false
+	}
+	return digits, j + 1, true
+}
+
+// compareDigits compares two runs of decimal digits by value, then as text
+// (so that "007" and "7" still have an order).
+func compareDigits(a, b string) int {
+	ta, tb := strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	return cmp.Or(cmp.Compare(len(ta), len(tb)), strings.Compare(ta, tb), strings.Compare(a, b))
+}
+
+func actionIndex(a Action) int { return slices.Index(ActionOrder, a) }
 
 // groupAction maps Terraform's action list to the review's action.
 func groupAction(actions []string, moved, importing bool) Action {
@@ -343,35 +628,7 @@ func groupAction(actions []string, moved, importing bool) Action {
 	return ActionOther
 }
 
-func decodeWithNumbers(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
-
-func isTrue(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("true")) }
-
-// jsonError adds the line and column to a JSON decoding error.
-func jsonError(data []byte, err error) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		line, col := lineCol(data, int(syntax.Offset)-1)
-		if syntax.Offset >= int64(len(data)) {
-			return fmt.Errorf("%d:%d: invalid JSON: the input ends in the middle of a value (a truncated file?)", line, col)
-		}
-		return fmt.Errorf("%d:%d: invalid JSON: %v", line, col, syntax)
-	case errors.As(err, &typ):
-		line, col := lineCol(data, int(typ.Offset)-1)
-		field := typ.Field
-		if field == "" {
-			field = "the plan"
-		}
-		return fmt.Errorf("%d:%d: %s: want %s, got JSON %s", line, col, field, typ.Type, typ.Value)
-	}
-	return fmt.Errorf("invalid plan JSON: %w", err)
-}
+func isTrue(raw []byte) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("true")) }
 
 // lineCol converts a byte offset into a 1-based line and column.
 func lineCol(data []byte, offset int) (int, int) {

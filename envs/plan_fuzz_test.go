@@ -28,7 +28,7 @@ func FuzzDecodePlan(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			v, err := c.values()
+			v, err := c.values(nil)
 			if err != nil {
 				continue
 			}

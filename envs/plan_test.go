@@ -1,9 +1,15 @@
 package envs
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -406,6 +412,182 @@ func TestDiffNeverShowsMarkedValues(t *testing.T) {
 			for _, s := range secrets {
 				if strings.Contains(string(report), s) {
 					t.Errorf("%q is shown: %s", s, report)
+				}
+			}
+		})
+	}
+}
+
+// TestDecodeValueMatchesEncodingJSON: the one-pass parser gives the values
+// encoding/json gives (with UseNumber), escapes and odd UTF-8 included, and
+// rejects what it rejects.
+func TestDecodeValueMatchesEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`{"a":1,"b":[true,false,null,"x"],"c":{"d":-0.5e+3,"e":{}},"f":[]}`,
+		`"esc \" \\ \/ \b \f \n \r \t \u00e9 \u2028 \ud83d\ude00 \ud800 \udc00x \ud800\u0041"`,
+		"\"raw é \xff\xfe bytes\"",
+		`{"dup":1,"dup":2}`,
+		` [ 1 , 2 ] `,
+		`0`, `-0`, `1E5`, `12.25`,
+	} {
+		want, err := stdDecode([]byte(in))
+		if err != nil {
+			t.Fatalf("%q: encoding/json: %v", in, err)
+		}
+		got, err := decodeValue([]byte(in), map[string]string{})
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: got %#v, want %#v", in, got, want)
+		}
+	}
+	for _, in := range []string{`{`, `{"a"}`, `{"a":}`, `[1,]`, `01`, `1.`, `-`, `1e`, `tru`, `"\x"`, "\"a\nb\"", `"\u12"`, `{"a":1}}`, `{1:2}`, `nul`} {
+		if _, err := stdDecode([]byte(in)); err == nil {
+			t.Fatalf("%q: encoding/json accepts it", in)
+		}
+		if v, err := decodeValue([]byte(in), nil); err == nil {
+			t.Errorf("%q: accepted as %#v", in, v)
+		} else if !errors.Is(err, ErrInvalidJSON) {
+			t.Errorf("%q: error %v is not ErrInvalidJSON", in, err)
+		}
+	}
+}
+
+func stdDecode(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("trailing data")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data")
+	}
+	return v, nil
+}
+
+// TestDecodePlanErrorIsPositioned: errors at a place in the input are
+// *PlanError with the line and column, whose text begins with them, so a
+// caller prefixes the file's name without parsing the text.
+func TestDecodePlanErrorIsPositioned(t *testing.T) {
+	cases := []struct {
+		input     string
+		line, col int
+		kind      error
+		message   string
+	}{
+		{"{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [}\n", 3, 24, ErrInvalidJSON, "invalid JSON: invalid character '}' looking for beginning of value"},
+		{"{\"format_version\": \"1.2\",\n \"resource_changes\": [{\"address\": 7}]}", 2, 35, ErrNotAPlan, "resource_changes.address: want string, got JSON number"},
+		{"{\"format_version\": \"1.2\",\n \"resource_changes\": [\n  {\"change\": {\"actions\": [\"create\"]}}]}", 3, 3, ErrNotAPlan, "resource_changes[0]: no address"},
+		{"{\"format_version\": \"1.2\"", 1, 24, ErrInvalidJSON, "invalid JSON: the input ends in the middle of a value (a truncated file?)"},
+	}
+	for _, tc := range cases {
+		_, err := DecodePlan([]byte(tc.input))
+		var pe *PlanError
+		if !errors.As(err, &pe) {
+			t.Errorf("%q: error %v (%T) is not a *PlanError", tc.input, err, err)
+			continue
+		}
+		if pe.Line != tc.line || pe.Column != tc.col || pe.Message != tc.message || !errors.Is(err, tc.kind) {
+			t.Errorf("%q: %d:%d %q (%v), want %d:%d %q (%v)", tc.input, pe.Line, pe.Column, pe.Message, pe.Err, tc.line, tc.col, tc.message, tc.kind)
+		}
+		if want := fmt.Sprintf("%d:%d: %s", tc.line, tc.col, tc.message); err.Error() != want {
+			t.Errorf("text %q, want %q", err.Error(), want)
+		}
+	}
+	// Errors that are not at a place in the input are not positioned.
+	_, err := DecodePlan([]byte(`{"values": {}}`))
+	var pe *PlanError
+	if errors.As(err, &pe) || !errors.Is(err, ErrNotAPlan) {
+		t.Errorf("no format_version: %v", err)
+	}
+}
+
+func TestQuoteJSONMatchesMarshal(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"b\s`, "<a&b>", "\x00\x01\b\f\n\r\t\x1f", "é ü 日本", "bad \xff\xfe utf8", "\u2028\u2029", "\u007f"} {
+		want, _ := json.Marshal(s)
+		if got := quoteJSON(s); got != string(want) {
+			t.Errorf("quoteJSON(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+// TestChangesInReadingOrder: instance keys that are numbers sort as
+// numbers, in resources and modules, with count and with for_each; other
+// keys keep text order.
+func TestChangesInReadingOrder(t *testing.T) {
+	addrs := []string{
+		`aws_instance.r[10]`, `aws_instance.r[2]`, `aws_instance.r[1000]`, `aws_instance.r[100]`, `aws_instance.r[1]`,
+		`module.x[10].aws_instance.r`, `module.x[2].aws_instance.r`, `module.x[2].aws_instance.r[10]`, `module.x[2].aws_instance.r[9]`,
+		`aws_s3_bucket.b["10"]`, `aws_s3_bucket.b["9"]`, `aws_s3_bucket.b["b"]`, `aws_s3_bucket.b["a10"]`, `aws_s3_bucket.b["a9"]`,
+		`module.m["x[10]"].a.b`, `module.m["x[9]"].a.b`, `aws_instance.r`,
+	}
+	var changes []string
+	for _, a := range addrs {
+		changes = append(changes, `{"address":`+strconv.Quote(a)+`,"type":"a","mode":"managed","change":{"actions":["create"],"before":null,"after":{}}}`)
+	}
+	p, err := DecodePlan(planJSON("1.2", changes...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range p.Changes {
+		got = append(got, c.Address)
+	}
+	want := []string{
+		`aws_instance.r`, `aws_instance.r[1]`, `aws_instance.r[2]`, `aws_instance.r[10]`, `aws_instance.r[100]`, `aws_instance.r[1000]`,
+		`aws_s3_bucket.b["9"]`, `aws_s3_bucket.b["10"]`, `aws_s3_bucket.b["a10"]`, `aws_s3_bucket.b["a9"]`, `aws_s3_bucket.b["b"]`,
+		`module.m["x[10]"].a.b`, `module.m["x[9]"].a.b`, // inside a string key: text
+		`module.x[2].aws_instance.r`, `module.x[2].aws_instance.r[9]`, `module.x[2].aws_instance.r[10]`, `module.x[10].aws_instance.r`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("order:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{`r[007]`, `r[7]`, -1}, {`r[7]`, `r[007]`, 1}, {`r[2]`, `r[2]`, 0}, {`r["2"]`, `r[2]`, -1}, {`m["a\"[10]"]`, `m["a\"[9]"]`, -1},
+	} {
+		if got := CompareAddresses(tc.a, tc.b); got != tc.want {
+			t.Errorf("CompareAddresses(%s, %s) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// TestDiffNamesSensitiveWholes: a value marked sensitive as a whole is
+// shown under its attribute's name, never with an empty path: a whole
+// resource attribute by attribute, a whole block, a whole list element.
+func TestDiffNamesSensitiveWholes(t *testing.T) {
+	cases := map[string]struct{ change, want string }{
+		"whole resource, deleted": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["delete"],"before":{"value":"S3CR3T","tags":{"n":"x"}},"after":null,"before_sensitive":true,"after_sensitive":false}}`,
+			"- tags: (sensitive value) → \n- value: (sensitive value) → "},
+		"whole resource, created": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["create"],"before":null,"after":{"value":"S3CR3T","blk":[{"k":"v"}]},"after_unknown":{"id":true},"after_sensitive":true}}`,
+			"+ blk:  → (sensitive value)\n+ id:  → (known after apply)\n+ value:  → (sensitive value)"},
+		"whole resource, updated": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"value":"S3CR3T","same":"x"},"after":{"value":"N3W","same":"x"},"before_sensitive":true,"after_sensitive":true}}`,
+			"~ value: (sensitive value) → (sensitive value)"},
+		"whole resource, no attributes": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["create"],"before":null,"after":{},"after_sensitive":true}}`, ""},
+		"whole block": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"blk":[{"v":"S3CR3T"}]},"after":{"blk":[{"v":"N3W"}]},"before_sensitive":{"blk":true},"after_sensitive":{"blk":true}}}`,
+			"~ blk: (sensitive value) → (sensitive value)"},
+		"whole block in a list": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"blk":[{"v":"S3CR3T"},{"v":"x"}]},"after":{"blk":[{"v":"N3W"},{"v":"y"}]},"before_sensitive":{"blk":[true,{}]},"after_sensitive":{"blk":[true,{}]}}}`,
+			"~ blk[0]: (sensitive value) → (sensitive value)\n~ blk[1].v: \"x\" → \"y\""},
+		"whole list element": {`{"address":"a.b","type":"a","mode":"managed","change":{"actions":["update"],"before":{"l":["a","S3CR3T"]},"after":{"l":["a"]},"before_sensitive":{"l":[false,true]},"after_sensitive":{"l":[false]}}}`,
+			"- l[1]: (sensitive value) → "},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			diffs := diffOf(t, tc.change)
+			if got := lines(diffs); got != tc.want {
+				t.Errorf("diff:\n%s\nwant:\n%s", got, tc.want)
+			}
+			for _, d := range diffs {
+				if d.Path == "" {
+					t.Errorf("a row with an empty path: %+v", d)
 				}
 			}
 		})

@@ -6,15 +6,6 @@ import (
 	"strings"
 )
 
-// SeverityRank orders severities for sorting: 0 for high, 1 for medium, 2
-// for low, 3 for none or a severity this version does not know.
-func SeverityRank(s Severity) int {
-	if r := severityRank(s); r >= 0 {
-		return r
-	}
-	return 3
-}
-
 // ruleOrder ranks rules within a severity: what loses data first, then what
 // is likely a typo, then the rest.
 var ruleOrder = []string{RuleStatefulDestroy, RuleStatefulReplace, RuleIncomplete, RuleNumericJump}
@@ -30,7 +21,7 @@ func ruleRank(rule string) int {
 // data loss before typos before the rest. It is the order Review returns
 // and every screen and report shows.
 func CompareFindings(a, b Finding) int {
-	return cmp.Or(cmp.Compare(SeverityRank(a.Severity), SeverityRank(b.Severity)), cmp.Compare(ruleRank(a.Rule), ruleRank(b.Rule)))
+	return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(ruleRank(a.Rule), ruleRank(b.Rule)))
 }
 
 // StreamedAction maps the action of Terraform's streamed planned_change

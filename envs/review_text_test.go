@@ -21,7 +21,7 @@ func TestDataLossFindingsComeFirst(t *testing.T) {
 }
 
 func TestSeverityRank(t *testing.T) {
-	if !(SeverityRank(SeverityHigh) < SeverityRank(SeverityMedium) && SeverityRank(SeverityMedium) < SeverityRank(SeverityLow) && SeverityRank(SeverityLow) < SeverityRank("")) {
+	if !(SeverityHigh.Rank() > SeverityMedium.Rank() && SeverityMedium.Rank() > SeverityLow.Rank() && SeverityLow.Rank() > Severity("").Rank()) {
 		t.Error("high, medium, low, then none")
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/envbench/envbench/config"
@@ -157,10 +159,7 @@ func Review(p *Plan, rules RiskRules, rc ReviewContext) []Finding {
 		add(Finding{Severity: SeverityMedium, Rule: RuleChangeCount,
 			Message: fmt.Sprintf("the plan changes %d resources, more than %d: review it in parts or check for an unintended mass change", summary.Total(), rules.MaxChanges)})
 	}
-	rv := newReviewer(rules)
-	for _, c := range p.Changes {
-		out = append(out, rv.change(c)...)
-	}
+	out = append(out, reviewChanges(p.Changes, rules)...)
 	if len(p.Drift) > 0 {
 		add(Finding{Severity: SeverityLow, Rule: RuleDrift,
 			Message: fmt.Sprintf("%d resource(s) changed outside Terraform since the last apply; this plan undoes those changes", len(p.Drift))})
@@ -169,8 +168,50 @@ func Review(p *Plan, rules RiskRules, rc ReviewContext) []Finding {
 	return out
 }
 
-func severityRank(s Severity) int {
-	return slices.Index([]Severity{SeverityHigh, SeverityMedium, SeverityLow}, s)
+// reviewChanges runs the rules on each change, in parallel on large plans
+// (a reviewer per worker, each on a contiguous run of changes), and returns
+// the findings in the changes' order.
+func reviewChanges(changes []*Change, rules RiskRules) []Finding {
+	workers := min(runtime.GOMAXPROCS(0), len(changes)/minChangesPerWorker)
+	if workers <= 1 {
+		return newReviewer(rules).changes(changes)
+	}
+	parts := make([][]Finding, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := len(changes)*w/workers, len(changes)*(w+1)/workers
+		wg.Go(func() { parts[w] = newReviewer(rules).changes(changes[lo:hi]) })
+	}
+	wg.Wait()
+	return slices.Concat(parts...)
+}
+
+func (rv *reviewer) changes(changes []*Change) []Finding {
+	var out []Finding
+	for _, c := range changes {
+		out = append(out, rv.change(c)...)
+	}
+	return out
+}
+
+// Rank orders severities: 3 for high, 2 for medium, 1 for low and 0 for
+// anything else, so that a higher rank is more serious.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityHigh:
+		return 3
+	case SeverityMedium:
+		return 2
+	case SeverityLow:
+		return 1
+	}
+	return 0
+}
+
+// LosesData reports whether the finding is about data being lost: a
+// stateful resource destroyed or replaced.
+func (f Finding) LosesData() bool {
+	return f.Rule == RuleStatefulDestroy || f.Rule == RuleStatefulReplace
 }
 
 // HighRisk reports whether any finding is high.
@@ -209,6 +250,7 @@ type reviewer struct {
 	typeGlobs  []pattern
 	addrGlobs  []pattern
 	secrets    secretCache
+	keys       map[string]string // object keys interned across changes
 }
 
 type pattern struct {
@@ -219,7 +261,7 @@ type pattern struct {
 func compile(p string) pattern { return pattern{text: p, parts: strings.Split(p, "*")} }
 
 func newReviewer(rules RiskRules) *reviewer {
-	rv := &reviewer{rules: rules, exactTypes: map[string]string{}}
+	rv := &reviewer{rules: rules, exactTypes: map[string]string{}, keys: map[string]string{}}
 	for _, p := range rules.StatefulTypes {
 		if strings.Contains(p, "*") {
 			rv.typeGlobs = append(rv.typeGlobs, compile(p))
@@ -369,7 +411,7 @@ func (rv *reviewer) numericJumps(c *Change) []Finding {
 	if rules.GrowthFactor <= 1 {
 		return nil
 	}
-	v, err := c.values()
+	v, err := c.values(rv.keys)
 	if err != nil || !v.hasBefore || !v.hasAfter {
 		return nil
 	}

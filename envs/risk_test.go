@@ -150,3 +150,38 @@ func TestRulesFor(t *testing.T) {
 		t.Errorf("the demo's rules must mark terraform_data.database stateful; got %v %q (rules %+v)", stateful, why, rules)
 	}
 }
+
+// TestFindingsOrderDataLossFirst: high before medium before low, stable
+// within a severity, and among the highs the ones that lose data first,
+// even when the plan names them later.
+func TestFindingsOrderDataLossFirst(t *testing.T) {
+	findings := review(t, DefaultRiskRules(), ReviewContext{Environment: "production", Protected: true},
+		`{"address":"aws_instance.web","type":"aws_instance","mode":"managed","change":{"actions":["delete","create"],"before":{"size":10},"after":{"size":100}}}`,
+		`{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","mode":"managed","change":{"actions":["delete","create"],"before":{"x":1},"after":{"x":2}}}`,
+		`{"address":"aws_security_group.sg","type":"aws_security_group","mode":"managed","change":{"actions":["delete"],"before":{},"after":null}}`,
+		`{"address":"aws_db_instance.z","type":"aws_db_instance","mode":"managed","change":{"actions":["delete"],"before":{},"after":null}}`,
+	)
+	var got []string
+	for _, f := range findings {
+		got = append(got, string(f.Severity)+" "+f.Rule+" "+f.Address)
+	}
+	want := []string{
+		"high stateful-destroy aws_db_instance.z",
+		"high stateful-replace aws_s3_bucket.b",
+		"high numeric-jump aws_instance.web", // a likely typo next
+		"high protected-environment ",
+		"medium destroy aws_security_group.sg",
+		"medium replace aws_instance.web",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, tc := range []struct {
+		s    Severity
+		rank int
+	}{{SeverityHigh, 3}, {SeverityMedium, 2}, {SeverityLow, 1}, {"other", 0}} {
+		if tc.s.Rank() != tc.rank {
+			t.Errorf("%s.Rank() = %d, want %d", tc.s, tc.s.Rank(), tc.rank)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"encoding/json"
+	"bufio"
 	"fmt"
 	"strings"
 
@@ -22,14 +22,15 @@ func printReview(s *session, o reviewOptions, p *envs.Plan, findings []envs.Find
 		return reviewFailed(s, err)
 	}
 	if o.json {
-		enc := json.NewEncoder(s.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(report); err != nil {
+		if err := report.WriteJSON(s.stdout); err != nil {
 			return reviewFailed(s, err)
 		}
 	} else {
-		envs.WriteReportText(s.stdout, report)
+		out := bufio.NewWriterSize(s.stdout, 64<<10) // one write per 64 KiB, not per line
+		envs.WriteReportText(out, report)
+		if err := out.Flush(); err != nil {
+			return reviewFailed(s, err)
+		}
 	}
 	if report.HighRisk {
 		return &ExitError{Code: ExitHighRisk}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -57,24 +58,18 @@ func runShowPlan(_ context.Context, s *session, o showPlanOptions) error {
 		fmt.Fprintf(s.stderr, "envbench show-plan: %s: %s\n", file, wrapper)
 	}
 	p, err := envs.DecodePlan(data)
-	if err != nil {
-		return fmt.Errorf("%s:%w", file, prefixColon(err))
+	var positioned *envs.PlanError
+	switch {
+	case errors.As(err, &positioned): // LINE:COL: message
+		return fmt.Errorf("%s:%w", file, err)
+	case err != nil:
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	rules, rc, err := reviewSetup(s, o)
 	if err != nil {
 		return err
 	}
 	return printReview(s, o.reviewOptions, p, envs.Review(p, rules, rc), rc.Environment, rules)
-}
-
-// prefixColon makes "12:3: msg" read as "file:12:3: msg" and anything else
-// as "file: msg".
-func prefixColon(err error) error {
-	msg := err.Error()
-	if len(msg) > 0 && msg[0] >= '0' && msg[0] <= '9' {
-		return errors.New(msg)
-	}
-	return errors.New(" " + msg)
 }
 
 // reviewSetup finds the rules for show-plan: the workspace's when there is
@@ -120,6 +115,7 @@ const maxPlanSize = 256 << 20
 // readInput reads a plan file, or stdin for "-", up to maxPlanSize.
 func readInput(name string) ([]byte, error) {
 	r := io.Reader(os.Stdin)
+	var buf bytes.Buffer
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
@@ -130,8 +126,12 @@ func readInput(name string) ([]byte, error) {
 			return nil, err
 		}
 		r = f
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			buf.Grow(int(min(fi.Size(), maxPlanSize)) + bytes.MinRead) // one allocation, not a doubling series
+		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxPlanSize+1))
+	_, err := buf.ReadFrom(io.LimitReader(r, maxPlanSize+1))
+	data := buf.Bytes()
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) {
 		return nil, err // it names the file already

@@ -56,7 +56,7 @@ func groupRows(items []item) []row {
 func reviewedItems(p *envs.Plan, report *envs.Report, findings []envs.Finding) []item {
 	worst := map[string]envs.Severity{}
 	for _, f := range findings {
-		if f.Address != "" && envs.SeverityRank(f.Severity) < envs.SeverityRank(worst[f.Address]) {
+		if f.Address != "" && f.Severity.Rank() > worst[f.Address].Rank() {
 			worst[f.Address] = f.Severity
 		}
 	}

@@ -1,0 +1,78 @@
+package envs
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"runtime"
+	"testing"
+
+	"github.com/envbench/envbench/internal/testkit"
+)
+
+// TestReportWriteJSONMatchesEncoder: WriteJSON writes the bytes an indented
+// json.Encoder writes, for a realistic plan and for empty and nil parts.
+func TestReportWriteJSONMatchesEncoder(t *testing.T) {
+	p, err := DecodePlan(testkit.GeneratePlan(300, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := NewReport(p, Review(p, DefaultRiskRules(), ReviewContext{Environment: "qa"}), "qa <&>", DiffOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := NewReport(&Plan{FormatVersion: "1.2"}, nil, "", DiffOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]*Report{"generated": full, "empty": empty, "nil parts": {Summary: Summary{}}} {
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(r); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.WriteJSON(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: WriteJSON differs from the Encoder:\n%s\nwant:\n%s", name, clip(got.String()), clip(want.String()))
+		}
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 2000 {
+		return s[:2000] + "…"
+	}
+	return s
+}
+
+// TestParallelReviewAndReportKeepOrder: on a plan large enough to be split
+// among workers, the findings and the change reports are those of one
+// sequential pass, in the same order.
+func TestParallelReviewAndReportKeepOrder(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	p, err := DecodePlan(testkit.GeneratePlan(4*minChangesPerWorker+77, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := DefaultRiskRules()
+	want := newReviewer(rules).changes(p.Changes)
+	if got := reviewChanges(p.Changes, rules); !reflect.DeepEqual(got, want) {
+		t.Errorf("parallel review: %d findings, sequential %d, or in another order", len(got), len(want))
+	}
+	opts := DiffOptions{SecretNames: DefaultSecretNames}
+	got, err := changeReports(p.Changes, opts, secretCache{}, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := make([]ChangeReport, len(p.Changes))
+	if err := reportRun(p.Changes, seq, opts, secretCache{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, seq) {
+		t.Error("parallel change reports differ from a sequential pass")
+	}
+}

@@ -34,7 +34,7 @@ type item struct {
 // each action's group.
 func groupRows(items []item) []row {
 	slices.SortStableFunc(items, func(a, b item) int {
-		return cmp.Or(cmp.Compare(slices.Index(envs.ActionOrder, a.action), slices.Index(envs.ActionOrder, b.action)), cmp.Compare(a.address, b.address))
+		return cmp.Or(cmp.Compare(slices.Index(envs.ActionOrder, a.action), slices.Index(envs.ActionOrder, b.action)), envs.CompareAddresses(a.address, b.address))
 	})
 	rows := make([]row, 0, len(items)+len(envs.ActionOrder))
 	for i := 0; i < len(items); {

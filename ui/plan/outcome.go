@@ -14,10 +14,7 @@ func (s *Screen) drain() {
 	if st == nil {
 		return
 	}
-	st.mu.Lock()
-	events, final := st.events, st.final
-	st.events, st.final = nil, nil
-	st.mu.Unlock()
+	events, final := st.take()
 	if len(events) > 0 {
 		s.events(events)
 	}

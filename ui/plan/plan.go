@@ -254,6 +254,14 @@ func (s *Screen) relayout() {
 	s.text.setSize(s.width, h)
 }
 
+// sawOutcome records that the run's outcome reached the screen, so drain
+// does not take it in twice.
+func (s *Screen) sawOutcome() {
+	if s.stream != nil {
+		s.stream.outcomeSeen()
+	}
+}
+
 // bodyHeight is the lines the list gets.
 func (s *Screen) bodyHeight() int { return s.list.height }
 
@@ -271,14 +279,20 @@ func (s *Screen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.events(msg.Events)
+		if s.stream == nil {
+			return nil // events a test hands in
+		}
+		s.stream.ack(msg)
 		return s.stream.next()
 	case PlanDoneMsg:
 		if msg.RunID == s.runID {
+			s.sawOutcome()
 			s.planDone(msg)
 		}
 		return nil
 	case ApplyDoneMsg:
 		if msg.RunID == s.runID {
+			s.sawOutcome()
 			return s.applyDone(msg)
 		}
 		return nil

@@ -273,8 +273,38 @@ func TestStreamDeliversEventsThenTheOutcome(t *testing.T) {
 	if len(first.Events) != 3 {
 		t.Fatalf("first batch: %d events", len(first.Events))
 	}
+	if again := st.next()().(EventsMsg); len(again.Events) != 3 {
+		t.Fatalf("a batch the screen did not take in is offered again, got %d events", len(again.Events))
+	}
+	st.ack(first)
 	if _, ok := st.next()().(PlanDoneMsg); !ok {
 		t.Fatal("the outcome comes once the events are drained")
+	}
+}
+
+// TestStreamKeepsWhatTheScreenDidNotTakeIn: a batch handed to a program
+// that stopped reading (the user quit) is still in the stream for drain,
+// and so is the outcome until the screen has seen it.
+func TestStreamKeepsWhatTheScreenDidNotTakeIn(t *testing.T) {
+	st := newStream("r")
+	st.push(pipeline.Event{Message: "1"})
+	first := st.next()().(EventsMsg)
+	st.ack(first)
+	st.push(pipeline.Event{Message: "2"})
+	st.push(pipeline.Event{Message: "3"})
+	_ = st.next()() // taken by a command whose message is never delivered
+	st.finish(ApplyDoneMsg{RunID: "r"})
+	events, final := st.take()
+	if len(events) != 2 || events[0].Message != "2" || events[1].Message != "3" {
+		t.Fatalf("take: %v", events)
+	}
+	if _, ok := final.(ApplyDoneMsg); !ok {
+		t.Fatalf("take: outcome %T", final)
+	}
+	st.finish(ApplyDoneMsg{RunID: "r"})
+	st.outcomeSeen()
+	if _, final := st.take(); final != nil {
+		t.Fatal("an outcome the screen saw must not be taken in again")
 	}
 }
 

@@ -29,10 +29,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
+	tgschemas "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 
 	"github.com/envbench/envbench/envs/cloud"
 )
@@ -116,7 +119,14 @@ func checkTarget(t cloud.Target) error {
 // config loads the SDK configuration for t: the chain, the adaptive retry
 // mode, the endpoint, and the role's cached credentials.
 func (c *Connector) config(ctx context.Context, t cloud.Target) (aws.Config, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRetryMode(aws.RetryModeAdaptive)}
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryMode(aws.RetryModeAdaptive),
+		// The SDK would log to stderr, under the TUI; its errors say enough.
+		config.WithLogger(logging.Nop{}),
+		// Checksums are validated where an operation requires them: objects
+		// envbench writes are small and read back whole.
+		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+	}
 	if t.Region != "" {
 		opts = append(opts, config.WithRegion(t.Region))
 	}
@@ -163,7 +173,11 @@ func newAccount(cfg aws.Config) *cloud.Account {
 func fill(a *cloud.Account, cfg aws.Config, accountID string) {
 	loc := location{region: cfg.Region, account: accountID, partition: partition(cfg.Region)}
 	pathStyle := cfg.BaseEndpoint != nil
-	a.Tagging = &tagging{c: resourcegroupstaggingapi.NewFromConfig(cfg)}
+	// AWS serves the Tagging API in AWS JSON 1.1 and in RPC v2 CBOR, which
+	// the SDK prefers; AWS-compatible servers (moto) speak only JSON.
+	a.Tagging = &tagging{c: resourcegroupstaggingapi.NewFromConfig(cfg, func(o *resourcegroupstaggingapi.Options) {
+		o.Protocol = awsjson.New11(tgschemas.ResourceGroupsTaggingAPI_20170126)
+	})}
 	a.Network = &network{c: ec2.NewFromConfig(cfg), loc: loc}
 	a.Databases = &databases{c: rds.NewFromConfig(cfg), loc: loc}
 	a.Keys = &keys{c: kms.NewFromConfig(cfg)}

@@ -58,13 +58,20 @@ func instance(i rdstypes.DBInstance) cloud.DBInstance {
 	return db
 }
 
+// snapshot converts an RDS snapshot. A snapshot that is available is
+// complete: when the response leaves its progress out (moto's do), it is
+// 100%.
 func snapshot(s rdstypes.DBSnapshot) cloud.DBSnapshot {
-	return cloud.DBSnapshot{
+	snap := cloud.DBSnapshot{
 		ID: aws.ToString(s.DBSnapshotIdentifier), ARN: aws.ToString(s.DBSnapshotArn),
 		InstanceID: aws.ToString(s.DBInstanceIdentifier), Status: aws.ToString(s.Status),
 		PercentProgress: int(aws.ToInt32(s.PercentProgress)), Encrypted: aws.ToBool(s.Encrypted),
 		KMSKeyID: aws.ToString(s.KmsKeyId), Created: aws.ToTime(s.SnapshotCreateTime), Tags: fromRDSTags(s.TagList),
 	}
+	if s.PercentProgress == nil && snap.Status == cloud.StatusAvailable {
+		snap.PercentProgress = 100
+	}
+	return snap
 }
 
 func (d *databases) CreateInstance(ctx context.Context, in cloud.NewDBInstance) (cloud.DBInstance, error) {

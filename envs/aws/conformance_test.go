@@ -1,13 +1,10 @@
-package aws_test
+package aws
 
 import (
 	"os"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
-	envaws "github.com/envbench/envbench/envs/aws"
 	"github.com/envbench/envbench/envs/cloud"
 	"github.com/envbench/envbench/envs/cloud/cloudtest"
 )
@@ -30,17 +27,12 @@ var motoGaps = cloudtest.Gaps{
 // 123456789012, and a role assumed into another account id acts there,
 // which gives the peer account.
 func TestConformanceMoto(t *testing.T) {
-	endpoint := cloudtest.StartMoto(t)
 	cloudtest.Run(t, cloudtest.Backend{
-		Connector: &envaws.Connector{
-			Endpoint:    endpoint,
-			Credentials: credentials.NewStaticCredentialsProvider("AKIAENVBENCHTEST0001", "moto-secret", ""),
-			MaxAttempts: 1,
-		},
-		Primary: cloud.Target{Region: "us-east-1", RoleARN: "arn:aws:iam::123456789012:role/envbench-conformance", SessionName: "envbench-conformance-primary"},
-		Peer:    cloud.Target{Region: "us-east-1", RoleARN: "arn:aws:iam::210987654321:role/envbench-conformance", SessionName: "envbench-conformance-peer", ExternalID: "envbench-peer"},
-		Await:   cloudtest.Poll(50*time.Millisecond, 30*time.Second),
-		Gaps:    motoGaps,
+		Connector: motoConnector(t),
+		Primary:   cloud.Target{Region: "us-east-1", RoleARN: "arn:aws:iam::123456789012:role/envbench-conformance", SessionName: "envbench-conformance-primary"},
+		Peer:      cloud.Target{Region: "us-east-1", RoleARN: "arn:aws:iam::210987654321:role/envbench-conformance", SessionName: "envbench-conformance-peer", ExternalID: "envbench-peer"},
+		Await:     cloudtest.Poll(50*time.Millisecond, 30*time.Second),
+		Gaps:      motoGaps,
 	})
 }
 
@@ -64,7 +56,7 @@ func TestConformanceEndpoint(t *testing.T) {
 		region = "us-east-1"
 	}
 	b := cloudtest.Backend{
-		Connector: &envaws.Connector{Endpoint: endpoint},
+		Connector: &Connector{Endpoint: endpoint},
 		Primary:   cloud.Target{Region: region},
 		Await:     cloudtest.Poll(5*time.Second, 30*time.Minute),
 		Gaps:      gaps,

@@ -2,6 +2,7 @@ package cloudtest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,40 +16,67 @@ import (
 // motoStartBound is how long moto may take to answer after it starts.
 const motoStartBound = 30 * time.Second
 
-// StartMoto starts moto's server (moto_server) on a free loopback port,
-// in a temporary directory, waits until it answers and returns its
-// endpoint. The server's process group is killed when t ends. Without
-// moto_server on PATH, t is skipped with a message.
-func StartMoto(t testing.TB) string {
-	t.Helper()
+// ErrNoMoto is LaunchMoto's error when moto_server is not on PATH.
+var ErrNoMoto = errors.New("moto_server is not on PATH (pip install 'moto[server]')")
+
+// Moto is a running moto server.
+type Moto struct {
+	// Endpoint is the server's URL, http://127.0.0.1:PORT.
+	Endpoint string
+	cmd      *exec.Cmd
+	exited   chan error
+}
+
+// LaunchMoto starts moto's server (moto_server) on a free loopback port,
+// in dir, and waits until it answers. Stop ends it. Without moto_server
+// on PATH it returns ErrNoMoto.
+func LaunchMoto(dir string) (*Moto, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		t.Skip("moto_server is not on PATH (pip install 'moto[server]'): the conformance run against moto is skipped")
+		return nil, ErrNoMoto
 	}
 	port, err := freePort()
 	if err != nil {
-		t.Fatalf("start moto: %v", err)
+		return nil, fmt.Errorf("start moto: %w", err)
 	}
 	var out lockedBuffer
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Dir = t.TempDir()
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto (%s): %v", bin, err)
+		return nil, fmt.Errorf("start moto (%s): %w", bin, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	})
+	m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, exited: make(chan error, 1)}
+	go func() { m.exited <- cmd.Wait() }()
+	if err := waitAnswers(m.Endpoint, m.exited); err != nil {
+		m.Stop()
+		return nil, fmt.Errorf("start moto on %s: %w\nmoto's output:\n%s", m.Endpoint, err, out.String())
+	}
+	return m, nil
+}
 
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	if err := waitAnswers(endpoint, exited); err != nil {
-		t.Fatalf("start moto on %s: %v\nmoto's output:\n%s", endpoint, err, out.String())
+// Stop kills the server's process group and waits for it to exit.
+func (m *Moto) Stop() {
+	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	<-m.exited
+	m.exited <- errors.New("stopped") // a second Stop returns at once
+}
+
+// StartMoto runs LaunchMoto for t, in a temporary directory, and stops
+// the server when t ends. Without moto_server, t is skipped with a
+// message.
+func StartMoto(t testing.TB) string {
+	t.Helper()
+	m, err := LaunchMoto(t.TempDir())
+	if errors.Is(err, ErrNoMoto) {
+		t.Skipf("%v: the tests against moto are skipped", err)
 	}
-	return endpoint
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Stop)
+	return m.Endpoint
 }
 
 // freePort asks the kernel for a loopback port nobody listens on.

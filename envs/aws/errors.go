@@ -20,6 +20,21 @@ import (
 type ref struct {
 	Type string // VPC, DB snapshot...
 	ID   string
+	// In is what holds the resource (an object's bucket), for the error
+	// that says the holder does not exist.
+	In *ref
+}
+
+// notFoundTypes are the types of resource NotFound codes name. A code may
+// name another resource than the one acted on: an interface created with
+// a group that does not exist.
+var notFoundTypes = map[string]string{
+	"InvalidVpcID.NotFound": "VPC", "InvalidSubnetID.NotFound": "subnet",
+	"InvalidGroup.NotFound": "security group", "InvalidNetworkInterfaceID.NotFound": "network interface",
+	"DBInstanceNotFound": "DB instance", "DBInstanceNotFoundFault": "DB instance",
+	"DBSnapshotNotFound": "DB snapshot", "DBSnapshotNotFoundFault": "DB snapshot",
+	"DBSubnetGroupNotFoundFault": "DB subnet group", "NoSuchBucket": "S3 bucket", "NoSuchKey": "S3 object",
+	"NoSuchHostedZone": "hosted zone", "NoSuchChange": "Route 53 change",
 }
 
 // Error codes by the kind callers decide on. Codes ending in .NotFound,
@@ -72,6 +87,10 @@ func set(codes ...string) map[string]bool {
 	return m
 }
 
+// namedMissing finds the name in AWS's words for what does not exist:
+// "DBSubnetGroup qa-db not found.", "The key 'k-1' does not exist".
+var namedMissing = regexp.MustCompile(`'?([A-Za-z0-9][\w:/.@+=-]*)'? (?:not found|does not exist)`)
+
 // ec2ID finds the ids of EC2 resources in an error message.
 var ec2ID = regexp.MustCompile(`\b(?:sg|eni|subnet|vpc|igw|eigw|nat|rtb|acl|vpce|pcx|tgw-attach|i)-[0-9a-f]+\b`)
 
@@ -105,7 +124,7 @@ func classify(service, op string, r ref, err error, secrets ...string) error {
 	api := &cloud.APIError{Service: service, Operation: op, Code: code, Message: msg}
 	switch {
 	case isNotFound(code):
-		return fmt.Errorf("%s %s: %w", service, op, &cloud.NotFoundError{Type: r.Type, ID: r.ID})
+		return notFound(service, op, r, code, msg)
 	case code == "DependencyViolation":
 		return fmt.Errorf("%s %s: %w", service, op, &cloud.DependencyViolationError{
 			Resource: r.ID, BlockedBy: idsIn(msg, r.ID), Message: msg,
@@ -127,6 +146,25 @@ func classify(service, op string, r ref, err error, secrets ...string) error {
 		api.Code = fmt.Sprintf("HTTP %d", status)
 	}
 	return api
+}
+
+// notFound says which resource does not exist: the one acted on, or the
+// other one AWS's code names, by the id its message gives or the holder's.
+func notFound(service, op string, r ref, code, msg string) error {
+	nf := &cloud.NotFoundError{Type: r.Type, ID: r.ID}
+	if typ, ok := notFoundTypes[code]; ok && typ != r.Type {
+		nf.Type, nf.ID = typ, ""
+		if ids := idsIn(msg, ""); len(ids) > 0 {
+			nf.ID = ids[0]
+		} else if r.In != nil && r.In.Type == typ {
+			nf.ID = r.In.ID
+		} else if m := namedMissing.FindStringSubmatch(msg); m != nil {
+			nf.ID = m[1]
+		} else {
+			nf.ID = "(" + msg + ")"
+		}
+	}
+	return fmt.Errorf("%s %s: %w", service, op, nf)
 }
 
 func isNotFound(code string) bool {

@@ -51,17 +51,20 @@ func TestClassify(t *testing.T) {
 		{"rds", "DescribeDBSnapshots", snapshotRef("orders-1"), sdkError("RDS", "DescribeDBSnapshots", 404, "DBSnapshotNotFound", "DBSnapshot orders-1 not found."), cloud.ErrNotFound, "DB snapshot orders-1 not found"},
 		{"rds", "DeleteDBSnapshot", snapshotRef("orders-1"), sdkError("RDS", "DeleteDBSnapshot", 404, "DBSnapshotNotFoundFault", "not found"), cloud.ErrNotFound, "orders-1"},
 		{"rds", "DescribeDBInstances", instanceRef("orders"), sdkError("RDS", "DescribeDBInstances", 404, "DBInstanceNotFound", "DBInstance orders not found."), cloud.ErrNotFound, "DB instance orders not found"},
-		{"ec2", "DeleteVpc", ref{"VPC", "vpc-1"}, sdkError("EC2", "DeleteVpc", 400, "InvalidVpcID.NotFound", "The vpc ID 'vpc-1' does not exist"), cloud.ErrNotFound, "VPC vpc-1 not found"},
-		{"ec2", "DeleteSecurityGroup", ref{"security group", "sg-1"}, sdkError("EC2", "DeleteSecurityGroup", 400, "InvalidGroup.NotFound", "The security group 'sg-1' does not exist"), cloud.ErrNotFound, "sg-1"},
+		{"ec2", "DeleteVpc", ref{Type: "VPC", ID: "vpc-1"}, sdkError("EC2", "DeleteVpc", 400, "InvalidVpcID.NotFound", "The vpc ID 'vpc-1' does not exist"), cloud.ErrNotFound, "VPC vpc-1 not found"},
+		{"ec2", "DeleteSecurityGroup", ref{Type: "security group", ID: "sg-1"}, sdkError("EC2", "DeleteSecurityGroup", 400, "InvalidGroup.NotFound", "The security group 'sg-1' does not exist"), cloud.ErrNotFound, "sg-1"},
 		{"s3", "GetObject", objectRef("b", "k"), sdkError("S3", "GetObject", 404, "NoSuchKey", "The specified key does not exist."), cloud.ErrNotFound, "s3://b/k"},
+		{"s3", "GetObject", objectRef("b", "k"), sdkError("S3", "GetObject", 404, "NoSuchBucket", "The specified bucket does not exist"), cloud.ErrNotFound, "s3 GetObject: S3 bucket b not found"},
+		{"ec2", "CreateNetworkInterface", ref{Type: "subnet", ID: "subnet-1"}, sdkError("EC2", "CreateNetworkInterface", 400, "InvalidGroup.NotFound", "The security group 'sg-9' does not exist"), cloud.ErrNotFound, "ec2 CreateNetworkInterface: security group sg-9 not found"},
+		{"rds", "RestoreDBInstanceFromDBSnapshot", snapshotRef("s-1"), sdkError("RDS", "RestoreDBInstanceFromDBSnapshot", 404, "DBSubnetGroupNotFoundFault", "DBSubnetGroup qa-db not found."), cloud.ErrNotFound, "rds RestoreDBInstanceFromDBSnapshot: DB subnet group qa-db not found"},
 		{"s3", "DeleteBucket", bucketRef("b"), sdkError("S3", "DeleteBucket", 404, "NoSuchBucket", "The specified bucket does not exist"), cloud.ErrNotFound, "S3 bucket b not found"},
 		{"s3", "HeadObject", objectRef("b", "k"), sdkError("S3", "HeadObject", 404, "", ""), cloud.ErrNotFound, "s3://b/k"},
 		{"route53", "ListResourceRecordSets", zoneRef("Z1"), sdkError("Route 53", "ListResourceRecordSets", 404, "NoSuchHostedZone", "No hosted zone found with ID: Z1"), cloud.ErrNotFound, "hosted zone Z1 not found"},
 		{"secretsmanager", "GetSecretValue", secretRef("qa/db"), sdkError("Secrets Manager", "GetSecretValue", 400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret."), cloud.ErrNotFound, "secret qa/db not found"},
 		{"kms", "DescribeKey", keyRef("k-1"), sdkError("KMS", "DescribeKey", 400, "NotFoundException", "Key 'k-1' does not exist"), cloud.ErrNotFound, "KMS key k-1 not found"},
-		{"ec2", "DeleteSecurityGroup", ref{"security group", "sg-123"}, sdkError("EC2", "DeleteSecurityGroup", 400, "DependencyViolation", "resource sg-123 has a dependent object"), cloud.ErrDependencyViolation, "sg-123 is still in use (resource sg-123 has a dependent object)"},
-		{"ec2", "DeleteSecurityGroup", ref{"security group", "sg-1"}, sdkError("EC2", "DeleteSecurityGroup", 400, "DependencyViolation", "resource sg-1 has a dependent object: eni-0a1b"), cloud.ErrDependencyViolation, "sg-1 is still in use by eni-0a1b"},
-		{"ec2", "DeleteVpc", ref{"VPC", "vpc-1"}, sdkError("EC2", "DeleteVpc", 400, "DependencyViolation", "The vpc 'vpc-1' has dependencies and cannot be deleted."), cloud.ErrDependencyViolation, "vpc-1 is still in use (The vpc"},
+		{"ec2", "DeleteSecurityGroup", ref{Type: "security group", ID: "sg-123"}, sdkError("EC2", "DeleteSecurityGroup", 400, "DependencyViolation", "resource sg-123 has a dependent object"), cloud.ErrDependencyViolation, "sg-123 is still in use (resource sg-123 has a dependent object)"},
+		{"ec2", "DeleteSecurityGroup", ref{Type: "security group", ID: "sg-1"}, sdkError("EC2", "DeleteSecurityGroup", 400, "DependencyViolation", "resource sg-1 has a dependent object: eni-0a1b"), cloud.ErrDependencyViolation, "sg-1 is still in use by eni-0a1b"},
+		{"ec2", "DeleteVpc", ref{Type: "VPC", ID: "vpc-1"}, sdkError("EC2", "DeleteVpc", 400, "DependencyViolation", "The vpc 'vpc-1' has dependencies and cannot be deleted."), cloud.ErrDependencyViolation, "vpc-1 is still in use (The vpc"},
 		{"s3", "PutObject", objectRef("b", "k"), sdkError("S3", "PutObject", 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"), cloud.ErrPreconditionFailed, "s3 PutObject: PreconditionFailed"},
 		{"s3", "PutObject", objectRef("b", "k"), sdkError("S3", "PutObject", 412, "", ""), cloud.ErrPreconditionFailed, "s3 PutObject"},
 		{"rds", "ModifyDBSnapshotAttribute", snapshotRef("s"), sdkError("RDS", "ModifyDBSnapshotAttribute", 400, "InvalidParameterValue", "The snapshot is encrypted with the default KMS key"), cloud.ErrInvalidParameter, "default KMS key"},
@@ -69,7 +72,7 @@ func TestClassify(t *testing.T) {
 		{"rds", "CreateDBSnapshot", instanceRef("orders"), sdkError("RDS", "CreateDBSnapshot", 400, "InvalidDBInstanceState", "Instance orders is not currently in the available state"), cloud.ErrInvalidParameter, "InvalidDBInstanceState"},
 		{"s3", "GetObject", objectRef("b", "k"), sdkError("S3", "GetObject", 403, "AccessDenied", "Access Denied"), cloud.ErrAccessDenied, "AccessDenied"},
 		{"kms", "CreateGrant", keyRef("k"), sdkError("KMS", "CreateGrant", 400, "AccessDeniedException", "not authorized"), cloud.ErrAccessDenied, "AccessDeniedException"},
-		{"ec2", "DescribeVpcs", ref{"VPC", ""}, sdkError("EC2", "DescribeVpcs", 403, "UnauthorizedOperation", "You are not authorized"), cloud.ErrAccessDenied, "UnauthorizedOperation"},
+		{"ec2", "DescribeVpcs", ref{Type: "VPC", ID: ""}, sdkError("EC2", "DescribeVpcs", 403, "UnauthorizedOperation", "You are not authorized"), cloud.ErrAccessDenied, "UnauthorizedOperation"},
 		{"rds", "DescribeDBInstances", instanceRef(""), sdkError("RDS", "DescribeDBInstances", 400, "Throttling", "Rate exceeded"), cloud.ErrRetryable, "throttled; retryable"},
 		{"cloudtrail", "LookupEvents", ref{}, sdkError("CloudTrail", "LookupEvents", 400, "ThrottlingException", "Rate exceeded"), cloud.ErrRetryable, "throttled"},
 		{"ec2", "DescribeSubnets", ref{}, sdkError("EC2", "DescribeSubnets", 503, "RequestLimitExceeded", "Request limit exceeded."), cloud.ErrRetryable, "throttled"},
@@ -115,7 +118,7 @@ func TestClassify(t *testing.T) {
 // TestClassifyDependencyViolation: the ids AWS names are in BlockedBy,
 // the resource itself is not.
 func TestClassifyDependencyViolation(t *testing.T) {
-	err := classify("ec2", "DeleteSecurityGroup", ref{"security group", "sg-0abc"},
+	err := classify("ec2", "DeleteSecurityGroup", ref{Type: "security group", ID: "sg-0abc"},
 		sdkError("EC2", "DeleteSecurityGroup", 400, "DependencyViolation", "resource sg-0abc has a dependent object eni-1234 and eni-1234, sg-0def"))
 	var dv *cloud.DependencyViolationError
 	if !errors.As(err, &dv) {

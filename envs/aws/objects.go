@@ -22,8 +22,10 @@ type objects struct {
 var _ cloud.Objects = (*objects)(nil)
 
 func objectRef(bucket, key string) ref {
-	return ref{Type: "S3 object", ID: "s3://" + bucket + "/" + key}
+	b := bucketRef(bucket)
+	return ref{Type: "S3 object", ID: "s3://" + bucket + "/" + key, In: &b}
 }
+
 func bucketRef(bucket string) ref { return ref{Type: "S3 bucket", ID: bucket} }
 
 func (o *objects) CreateBucket(ctx context.Context, bucket string, tags map[string]string) error {
@@ -68,8 +70,7 @@ func (o *objects) PutObject(ctx context.Context, bucket, key string, body []byte
 func (o *objects) GetObject(ctx context.Context, bucket, key string) ([]byte, cloud.Object, error) {
 	out, err := o.c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
-		r := objectRef(bucket, key)
-		return nil, cloud.Object{}, fmt.Errorf("read s3://%s/%s: %w", bucket, key, classify("s3", "GetObject", r, err))
+		return nil, cloud.Object{}, fmt.Errorf("read s3://%s/%s: %w", bucket, key, classify("s3", "GetObject", objectRef(bucket, key), err))
 	}
 	defer out.Body.Close()
 	body, err := io.ReadAll(out.Body)
@@ -102,7 +103,7 @@ func (o *objects) ListObjects(ctx context.Context, bucket, prefix string) ([]clo
 // succeeds; a bucket that does not exist is NotFound.
 func (o *objects) DeleteObject(ctx context.Context, bucket, key string) error {
 	if _, err := o.c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}); err != nil {
-		return fmt.Errorf("delete s3://%s/%s: %w", bucket, key, classify("s3", "DeleteObject", bucketRef(bucket), err))
+		return fmt.Errorf("delete s3://%s/%s: %w", bucket, key, classify("s3", "DeleteObject", objectRef(bucket, key), err))
 	}
 	return nil
 }

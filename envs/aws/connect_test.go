@@ -136,6 +136,21 @@ func TestConfig(t *testing.T) {
 	}
 }
 
+// TestConfigWithoutRegion: with no region anywhere, Connect says where
+// to give one.
+func TestConfigWithoutRegion(t *testing.T) {
+	dir := t.TempDir()
+	for _, v := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", dir+"/config")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
+	_, err := testConnector("http://127.0.0.1:1").Connect(context.Background(), cloud.Target{})
+	if err == nil || !strings.Contains(err.Error(), "no AWS region: set the environment's region, or AWS_REGION") {
+		t.Errorf("Connect without a region: %v", err)
+	}
+}
+
 // TestCheckTarget: a target is refused, before any call, with what is
 // wrong with it.
 func TestCheckTarget(t *testing.T) {

@@ -273,9 +273,10 @@ func (n *network) deleted(ctx context.Context, kind, id, op string, err error) e
 }
 
 // holders lists what may hold a resource that would not delete: the
-// network interfaces in a security group or subnet; the subnets, security
-// groups other than the default and interfaces of a VPC. A lookup that
-// fails leaves the list as AWS's message gave it.
+// network interfaces in a security group, and the groups whose rules
+// name it; the interfaces in a subnet; the subnets, security groups other
+// than the default and interfaces of a VPC. A lookup that fails leaves
+// the list as AWS's message gave it.
 func (n *network) holders(ctx context.Context, kind, id string) []string {
 	var ids []string
 	addInterfaces := func(filter string) {
@@ -290,6 +291,18 @@ func (n *network) holders(ctx context.Context, kind, id string) []string {
 	switch kind {
 	case "security group":
 		addInterfaces("group-id")
+		p := ec2.NewDescribeSecurityGroupsPaginator(n.c, &ec2.DescribeSecurityGroupsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("ip-permission.group-id"), Values: []string{id}}},
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				break
+			}
+			for _, g := range page.SecurityGroups {
+				ids = append(ids, aws.ToString(g.GroupId))
+			}
+		}
 	case "subnet":
 		addInterfaces("subnet-id")
 	case "VPC":

@@ -3,16 +3,21 @@ package aws
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/envbench/envbench/envs/cloud"
 )
 
 // TestDependencyViolationNamesHolders: when EC2 refuses a deletion with a
 // DependencyViolation, what holds the resource is looked up: the
-// interfaces in a group or subnet, the subnets, groups and interfaces of
-// a VPC. (moto deletes a group in use, so the refusal is made here; the
+// interfaces in a group and the groups whose rules name it, the
+// interfaces in a subnet, the subnets, groups and interfaces of a VPC. (moto deletes a group in use, so the refusal is made here; the
 // lookups run against moto.)
 func TestDependencyViolationNamesHolders(t *testing.T) {
 	ctx := context.Background()
@@ -37,13 +42,23 @@ func TestDependencyViolationNamesHolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	app, err := n.CreateSecurityGroup(ctx, vpc.ID, "app", "app", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = n.c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(app.ID), IpPermissions: []ec2types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(5432), ToPort: aws.Int32(5432), UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(sg.ID)}},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		kind, id, op, msg string
 		want              []string
 	}{
-		{"security group", sg.ID, "DeleteSecurityGroup", "resource " + sg.ID + " has a dependent object", []string{eni.ID}},
+		{"security group", sg.ID, "DeleteSecurityGroup", "resource " + sg.ID + " has a dependent object", []string{eni.ID, app.ID}},
 		{"subnet", subnet.ID, "DeleteSubnet", "The subnet '" + subnet.ID + "' has dependencies and cannot be deleted.", []string{eni.ID}},
-		{"VPC", vpc.ID, "DeleteVpc", "The vpc '" + vpc.ID + "' has dependencies and cannot be deleted.", []string{subnet.ID, sg.ID, eni.ID}},
+		{"VPC", vpc.ID, "DeleteVpc", "The vpc '" + vpc.ID + "' has dependencies and cannot be deleted.", []string{subnet.ID, sg.ID, app.ID, eni.ID}},
 	}
 	for _, c := range cases {
 		err := n.deleted(ctx, c.kind, c.id, c.op, sdkError("EC2", c.op, 400, "DependencyViolation", c.msg))
@@ -51,7 +66,8 @@ func TestDependencyViolationNamesHolders(t *testing.T) {
 		if !errors.As(err, &dv) {
 			t.Fatalf("%s: %v", c.kind, err)
 		}
-		if strings.Join(dv.BlockedBy, " ") != strings.Join(c.want, " ") || dv.Resource != c.id {
+		got := slices.Sorted(slices.Values(dv.BlockedBy))
+		if strings.Join(got, " ") != strings.Join(slices.Sorted(slices.Values(c.want)), " ") || dv.Resource != c.id {
 			t.Errorf("%s %s blocked by %v, want %v", c.kind, c.id, dv.BlockedBy, c.want)
 		}
 		if !strings.Contains(err.Error(), "delete "+c.kind+" "+c.id) {

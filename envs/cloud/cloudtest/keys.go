@@ -54,6 +54,7 @@ func (s *suite) keys(t *testing.T) {
 		t.Errorf("listed grant %+v, want %s allowed %v", *got, grantee, ops)
 	}
 	must(t, k.RevokeGrant(ctx, key.ID, grant.ID), "revoke the grant")
+	wantKind(t, k.RevokeGrant(ctx, key.ID, "0000000000000000000000000000000000000000000000000000000000000000"), cloud.ErrNotFound, "revoke a missing grant")
 	grants, err = k.Grants(ctx, key.ID)
 	must(t, err, "list grants after revoking")
 	for _, g := range grants {

@@ -142,3 +142,22 @@ func TestClassifyRedactsSecrets(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// FuzzClassify: whatever code, message and status AWS answers with,
+// classify returns an error, and never the secret the request carried.
+func FuzzClassify(f *testing.F) {
+	f.Add("DependencyViolation", "resource sg-1 has a dependent object eni-2", 400)
+	f.Add("DBSubnetGroupNotFoundFault", "DBSubnetGroup qa not found.", 404)
+	f.Add("", "", 503)
+	f.Add("InvalidGroup.NotFound", "The security group 'sg-9' does not exist", 400)
+	const secret = "s3cr3t-value"
+	f.Fuzz(func(t *testing.T, code, msg string, status int) {
+		err := classify("ec2", "DeleteSecurityGroup", objectRef("b", "k"), sdkError("EC2", "DeleteSecurityGroup", status, code, msg+secret), secret)
+		if err == nil {
+			t.Fatal("nil error")
+		}
+		if strings.Contains(err.Error(), secret) && !strings.Contains(code, secret) {
+			t.Errorf("the secret reached %q", err)
+		}
+	})
+}

@@ -25,6 +25,7 @@ type Moto struct {
 	Endpoint string
 	cmd      *exec.Cmd
 	exited   chan error
+	stop     sync.Once
 }
 
 // LaunchMoto starts moto's server (moto_server) on a free loopback port,
@@ -43,7 +44,9 @@ func LaunchMoto(dir string) (*Moto, error) {
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, to stop moto and what it starts; killed with
+	// the test binary if that dies first.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start moto (%s): %w", bin, err)
 	}
@@ -56,11 +59,13 @@ func LaunchMoto(dir string) (*Moto, error) {
 	return m, nil
 }
 
-// Stop kills the server's process group and waits for it to exit.
+// Stop kills the server's process group and waits for it to exit. Later
+// calls do nothing.
 func (m *Moto) Stop() {
-	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
-	<-m.exited
-	m.exited <- errors.New("stopped") // a second Stop returns at once
+	m.stop.Do(func() {
+		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+		<-m.exited
+	})
 }
 
 // StartMoto runs LaunchMoto for t, in a temporary directory, and stops

@@ -229,9 +229,9 @@ type Restore struct {
 // snapshots move from creating to available; callers wait by polling
 // Snapshot or Instance (PercentProgress reports a snapshot's progress).
 // Sharing a snapshot encrypted with the account's default aws/rds key
-// fails with *InvalidParameterError, as on AWS: copy it under a customer
-// managed key first. Deleting an instance with deletion protection fails
-// with *InvalidParameterError.
+// fails with an error matching ErrInvalidParameter, as on AWS: copy it
+// under a customer managed key first. Deleting an instance with deletion
+// protection fails with an error matching ErrInvalidParameter.
 type Databases interface {
 	CreateInstance(ctx context.Context, in NewDBInstance) (DBInstance, error)
 	Instance(ctx context.Context, id string) (DBInstance, error)
@@ -366,7 +366,7 @@ type Condition struct {
 
 // Objects is the part of S3 that journals and locks kept in a bucket use:
 // objects with conditional writes. A write whose condition does not hold
-// fails with *PreconditionFailedError.
+// fails with an error matching ErrPreconditionFailed.
 type Objects interface {
 	CreateBucket(ctx context.Context, bucket string, tags map[string]string) error
 	PutObject(ctx context.Context, bucket, key string, body []byte, c Condition) (Object, error)

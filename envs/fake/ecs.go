@@ -146,7 +146,7 @@ func (a *Account) CreateService(ctx context.Context, s NewECSService) (ECSServic
 	o := op{service: "ecs", name: "CreateService", params: map[string]any{"cluster": s.Cluster, "serviceName": s.Name, "taskDefinition": s.TaskDefinition,
 		"desiredCount": s.DesiredCount, "launchType": "FARGATE",
 		"networkConfiguration": map[string]any{"awsvpcConfiguration": map[string]any{"subnets": anyStrings(s.Subnets), "securityGroups": anyStrings(s.SecurityGroups)}},
-		"tags": ecsTags(s.Tags)}}
+		"tags":                 ecsTags(s.Tags)}}
 	err := a.do(ctx, o, func(tx *sql.Tx) (result, error) {
 		if !ecsNamePattern.MatchString(s.Name) {
 			return result{}, invalid("InvalidParameterException", "Service name %q: up to 255 letters, digits, hyphens and underscores.", s.Name)

@@ -355,4 +355,3 @@ func (a *Account) AssumeRole(ctx context.Context, t cloud.Target) (cloud.Caller,
 	}
 	return cloud.Caller{Account: m[1], ARN: sessionARN, UserID: stableID("AROA", t.RoleARN) + ":" + t.SessionName}, nil
 }
-

@@ -130,5 +130,3 @@ func anyMap(m map[string]string) map[string]any {
 	}
 	return out
 }
-
-

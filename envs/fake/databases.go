@@ -66,7 +66,7 @@ func progress(now, ready time.Time, d time.Duration) int {
 	if !now.Before(ready) || d <= 0 {
 		return 100
 	}
-	p := int(100 - ready.Sub(now)*100/d)
+	p := int((d - ready.Sub(now)) * 100 / d)
 	return max(0, min(99, p))
 }
 
@@ -506,7 +506,7 @@ func (a *Account) SharedSnapshots(ctx context.Context) ([]cloud.DBSnapshot, erro
 	var out []cloud.DBSnapshot
 	o := op{service: "rds", name: "DescribeDBSnapshots", readOnly: true, params: map[string]any{"snapshotType": "shared", "includeShared": true}}
 	err := a.do(ctx, o, func(tx *sql.Tx) (result, error) {
-		rows, err := tx.Query(`SELECT `+rowColumns+` FROM resources WHERE type = ? AND region = ? AND account != ? ORDER BY created, id`, typeDBSnapshot, a.region, a.id)
+		rows, err := tx.Query(`SELECT `+rowColumns+` FROM resources WHERE type = ? AND region = ? AND account != ? ORDER BY created, rowid`, typeDBSnapshot, a.region, a.id)
 		if err != nil {
 			return result{}, err
 		}

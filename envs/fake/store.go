@@ -139,7 +139,7 @@ func listRows(tx *sql.Tx, account, region, typ, parent string) ([]*row, error) {
 		q += ` AND parent = ?`
 		args = append(args, parent)
 	}
-	rows, err := tx.Query(q+` ORDER BY created, id`, args...)
+	rows, err := tx.Query(q+` ORDER BY created, rowid`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", typ, err)
 	}

@@ -72,6 +72,9 @@ var (
 func parseIdentity(arn string, at time.Time) (identity, error) {
 	if m := assumedPattern.FindStringSubmatch(arn); m != nil {
 		role := "arn:aws:iam::" + m[1] + ":role/" + m[2]
+		if strings.HasPrefix(m[2], "AWSReservedSSO_") {
+			role = "arn:aws:iam::" + m[1] + ":role/aws-reserved/sso.amazonaws.com/" + m[2]
+		}
 		id := identity{Type: "AssumedRole", ARN: arn, Account: m[1], RoleARN: role, RoleName: m[2], RoleID: stableID("AROA", role), Session: m[3], SessionCreated: at}
 		id.PrincipalID = id.RoleID + ":" + id.Session
 		id.AccessKeyID = stableID("ASIA", arn)
@@ -286,7 +289,7 @@ func trusts(trust []string, caller identity) bool {
 		case "*", caller.Account, caller.ARN:
 			return true
 		}
-		if caller.Type == "AssumedRole" && p == caller.RoleARN {
+		if m := roleARNPattern.FindStringSubmatch(p); m != nil && caller.Type == "AssumedRole" && m[1] == caller.Account && m[3] == caller.RoleName {
 			return true
 		}
 	}

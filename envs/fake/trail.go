@@ -189,9 +189,6 @@ func (s *Sim) record(tx *sql.Tx, ev event) error {
 	if ev.data {
 		rec.EventCategory = "Data"
 	}
-	if ev.identity.Type == "AssumedRole" && strings.HasPrefix(ev.identity.RoleName, "AWSReservedSSO_") && ev.userAgent == "" {
-		rec.UserAgent = "AWS Internal"
-	}
 	for _, r := range ev.resources {
 		rec.Resources = append(rec.Resources, recordResource{AccountID: ev.account, Type: r.Type, ARN: r.ARN})
 	}

@@ -286,7 +286,9 @@ func TestLookupEventsPagingAndThrottle(t *testing.T) {
 	}
 	clk.Advance(time.Second)
 	page, _ := must2(t)(a.LookupEvents(ctx, cloud.Lookup{Attribute: &cloud.LookupAttribute{Key: "EventName", Value: "ModifyDBInstance"}, MaxResults: 10}))
-	if len(page) != 10 || slices.ContainsFunc(page, func(e cloud.TrailEvent) bool { return e.Name != "ModifyDBInstance" || e.ReadOnly || e.Username != "ann@acme.example" }) {
+	if len(page) != 10 || slices.ContainsFunc(page, func(e cloud.TrailEvent) bool {
+		return e.Name != "ModifyDBInstance" || e.ReadOnly || e.Username != "ann@acme.example"
+	}) {
 		t.Errorf("by event name: %+v", page)
 	}
 	page, _ = must2(t)(a.LookupEvents(ctx, cloud.Lookup{Start: base.Add(-10 * time.Minute), End: base.Add(-5 * time.Minute)}))

@@ -360,3 +360,23 @@ func (a *Account) SetKeyRotation(ctx context.Context, keyID string, enabled bool
 		return result{resources: []eventResource{{Type: typeKey, Name: r.ARN, ARN: r.ARN}}}, putRow(tx, r, ka)
 	})
 }
+
+// CreateAlias names a customer managed key of this account
+// (alias/envbench-sync); aliases under alias/aws/ are AWS's.
+func (a *Account) CreateAlias(ctx context.Context, alias, keyID string) error {
+	o := op{service: "kms", name: "CreateAlias", params: map[string]any{"aliasName": alias, "targetKeyId": keyID}}
+	return a.do(ctx, o, func(tx *sql.Tx) (result, error) {
+		if !strings.HasPrefix(alias, "alias/") || strings.HasPrefix(alias, "alias/aws/") || len(alias) > 256 {
+			return result{}, invalid("ValidationException", "%q is not a valid alias: it starts with alias/ and not alias/aws/", alias)
+		}
+		if _, err := a.resolveKey(tx, alias); err == nil {
+			return result{}, apiError("AlreadyExistsException", nil, "An alias with the name arn:aws:kms:%s:%s:%s already exists", a.region, a.id, alias)
+		}
+		r, ka, err := a.ownKey(tx, keyID)
+		if err != nil {
+			return result{}, err
+		}
+		ka.Aliases = append(ka.Aliases, alias)
+		return result{resources: []eventResource{{Type: typeKey, Name: r.ARN, ARN: r.ARN}}}, putRow(tx, r, ka)
+	})
+}

@@ -209,15 +209,6 @@ func (s *Sim) random() float64 {
 	return s.rand()
 }
 
-func (s *Sim) meta(tx *sql.Tx, key string) (string, error) {
-	var v string
-	err := tx.QueryRow(`SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return v, err
-}
-
 func (s *Sim) setMeta(tx *sql.Tx, key, value string) error {
 	_, err := tx.Exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return err

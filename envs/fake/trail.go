@@ -211,7 +211,12 @@ func (s *Sim) record(tx *sql.Tx, ev event) error {
 	if err != nil {
 		return fmt.Errorf("record %s: %w", ev.name, err)
 	}
+	seen := map[eventResource]bool{}
 	for _, r := range ev.resources {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
 		if _, err := tx.Exec(`INSERT INTO event_resources (seq, account, region, type, name, at) VALUES (?, ?, ?, ?, ?, ?)`,
 			seq, ev.account, ev.region, r.Type, r.Name, ev.at.Truncate(time.Second).UnixNano()); err != nil {
 			return fmt.Errorf("record %s: %w", ev.name, err)
@@ -480,10 +485,6 @@ func lookupCondition(attr *cloud.LookupAttribute) (string, []any, error) {
 			return " AND e.read_only = 0", nil, nil
 		}
 		return "", nil, invalid("InvalidLookupAttributesException", "ReadOnly must be true or false, not %q", attr.Value)
-	case "ResourceName":
-		return " AND e.seq IN (SELECT seq FROM event_resources r WHERE r.account = e.account AND r.region = e.region AND r.name = ?)", []any{attr.Value}, nil
-	case "ResourceType":
-		return " AND e.seq IN (SELECT seq FROM event_resources r WHERE r.account = e.account AND r.region = e.region AND r.type = ?)", []any{attr.Value}, nil
 	case "AccessKeyId":
 		return " AND json_extract(e.record, '$.userIdentity.accessKeyId') = ?", []any{attr.Value}, nil
 	}
@@ -491,21 +492,39 @@ func lookupCondition(attr *cloud.LookupAttribute) (string, []any, error) {
 }
 
 func lookupPage(tx *sql.Tx, account, region string, l cloud.Lookup, limit int) ([]cloud.TrailEvent, string, error) {
-	q := `SELECT e.seq, e.account, e.region, e.id, e.name, e.source, e.at, e.username, e.read_only, e.resources, e.record
-		FROM events e WHERE e.account = ? AND e.region = ? AND e.management = 1`
+	// Resource lookups are driven by the index of event_resources, the
+	// others by an index of events; both walk (at, seq) newest first.
+	from := `events e`
+	where := ` WHERE e.account = ? AND e.region = ? AND e.management = 1`
+	order := `e.at DESC, e.seq DESC`
+	key := `(e.at, e.seq)`
 	args := []any{account, region}
-	cond, cargs, err := lookupCondition(l.Attribute)
-	if err != nil {
-		return nil, "", err
+	if a := l.Attribute; a != nil && (a.Key == "ResourceName" || a.Key == "ResourceType") {
+		col := "name"
+		if a.Key == "ResourceType" {
+			col = "type"
+		}
+		from = `event_resources r JOIN events e ON e.seq = r.seq`
+		where = ` WHERE r.account = ? AND r.region = ? AND r.` + col + ` = ? AND e.management = 1`
+		order = `r.at DESC, r.seq DESC`
+		key = `(r.at, r.seq)`
+		args = append(args, a.Value)
+	} else {
+		cond, cargs, err := lookupCondition(l.Attribute)
+		if err != nil {
+			return nil, "", err
+		}
+		where += cond
+		args = append(args, cargs...)
 	}
-	q += cond
-	args = append(args, cargs...)
+	q := `SELECT e.seq, e.account, e.region, e.id, e.name, e.source, e.at, e.username, e.read_only, e.resources, e.record FROM ` + from + where
+	atCol := strings.TrimPrefix(strings.Split(key, ",")[0], "(")
 	if !l.Start.IsZero() {
-		q += ` AND e.at >= ?`
+		q += ` AND ` + atCol + ` >= ?`
 		args = append(args, l.Start.UnixNano())
 	}
 	if !l.End.IsZero() {
-		q += ` AND e.at <= ?`
+		q += ` AND ` + atCol + ` <= ?`
 		args = append(args, l.End.UnixNano())
 	}
 	filter := lookupFilterHash(l)
@@ -517,10 +536,10 @@ func lookupPage(tx *sql.Tx, account, region string, l cloud.Lookup, limit int) (
 		if p.filter != filter {
 			return nil, "", invalid("InvalidNextTokenException", "the next token belongs to a lookup with other parameters")
 		}
-		q += ` AND (e.at < ? OR (e.at = ? AND e.seq < ?))`
-		args = append(args, p.at, p.at, p.seq)
+		q += ` AND ` + key + ` < (?, ?)`
+		args = append(args, p.at, p.seq)
 	}
-	q += ` ORDER BY e.at DESC, e.seq DESC LIMIT ?`
+	q += ` ORDER BY ` + order + ` LIMIT ?`
 	args = append(args, limit+1)
 	rows, err := tx.Query(q, args...)
 	if err != nil {

@@ -151,7 +151,7 @@ func (a *Account) ListObjects(ctx context.Context, bucket, prefix string) ([]clo
 		if _, err := a.ownBucket(tx, bucket); err != nil {
 			return result{}, err
 		}
-		rows, err := tx.Query(`SELECT key, etag, length(body) FROM objects WHERE bucket = ? AND substr(key, 1, ?) = ? ORDER BY key`, bucket, len(prefix), prefix)
+		rows, err := tx.Query(`SELECT key, etag, length(body) FROM objects WHERE bucket = ? AND (? = '' OR instr(key, ?) = 1) ORDER BY key`, bucket, prefix, prefix)
 		if err != nil {
 			return result{}, err
 		}

@@ -364,3 +364,31 @@ func TestSecrets(t *testing.T) {
 		t.Errorf("a deleted secret: %v", err)
 	}
 }
+
+func TestSetTagsRecordsTheServicesCall(t *testing.T) {
+	s, _ := testSim(t)
+	ctx := context.Background()
+	a := connect(t, s, "222222222222")
+	vpc := must[cloud.VPC](t)(a.CreateVPC(ctx, "10.10.0.0/16", map[string]string{"envbench:env": "qa", "old": "x"}))
+	db := must[cloud.DBInstance](t)(a.CreateInstance(ctx, newDB("orders")))
+	if err := a.SetTags(ctx, vpc.ARN, map[string]string{"envbench:env": "qa", "team": "qa"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetTags(ctx, db.ARN, map[string]string{"team": "qa"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := must[map[string]string](t)(a.Tags(ctx, vpc.ARN)); len(got) != 2 || got["team"] != "qa" || got["old"] != "" {
+		t.Errorf("vpc tags %v", got)
+	}
+	var names []string
+	for _, e := range must[[]RecordedEvent](t)(s.Events(ctx, EventFilter{Account: "222222222222", Limit: 4})) {
+		names = append(names, e.Source+" "+e.Name)
+	}
+	want := []string{"tagging.amazonaws.com GetResources", "rds.amazonaws.com AddTagsToResource", "ec2.amazonaws.com DeleteTags", "ec2.amazonaws.com CreateTags"}
+	if !slices.Equal(names, want) {
+		t.Errorf("events %v, want %v", names, want)
+	}
+	if err := a.SetTags(ctx, "arn:aws:ec2:eu-west-1:222222222222:vpc/vpc-none", nil); !errors.Is(err, cloud.ErrNotFound) {
+		t.Errorf("a missing resource: %v", err)
+	}
+}

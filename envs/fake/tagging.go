@@ -3,6 +3,7 @@ package fake
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 
 	"github.com/envbench/envbench/envs/cloud"
@@ -129,4 +130,89 @@ func anyMap(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// serviceTagCall is the call each service records when a resource's tags
+// change through it rather than through the Resource Groups Tagging API.
+func serviceTagCall(r *row) (service, add, remove string) {
+	switch {
+	case strings.HasPrefix(r.ARN, "arn:aws:ec2:"):
+		return "ec2", "CreateTags", "DeleteTags"
+	case strings.HasPrefix(r.ARN, "arn:aws:rds:"):
+		return "rds", "AddTagsToResource", "RemoveTagsFromResource"
+	case strings.HasPrefix(r.ARN, "arn:aws:kms:"):
+		return "kms", "TagResource", "UntagResource"
+	case strings.HasPrefix(r.ARN, "arn:aws:secretsmanager:"):
+		return "secretsmanager", "TagResource", "UntagResource"
+	case strings.HasPrefix(r.ARN, "arn:aws:route53:"):
+		return "route53", "ChangeTagsForResource", "ChangeTagsForResource"
+	case strings.HasPrefix(r.ARN, "arn:aws:ecs:"):
+		return "ecs", "TagResource", "UntagResource"
+	case strings.HasPrefix(r.ARN, "arn:aws:s3:"):
+		return "s3", "PutBucketTagging", "PutBucketTagging"
+	}
+	return "tagging", "TagResources", "UntagResources"
+}
+
+// SetTags makes a resource's tags exactly tags, as Terraform's provider
+// does on update: one call of the resource's own service for the keys
+// added or changed (ec2 CreateTags, rds AddTagsToResource...) and one for
+// the keys removed, each recorded in CloudTrail.
+func (a *Account) SetTags(ctx context.Context, arn string, tags map[string]string) error {
+	if err := checkTags(tags); err != nil {
+		return fmt.Errorf("set tags of %s: %w", arn, err)
+	}
+	var cur *row
+	if err := a.sim.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		cur, err = a.taggable(tx, arn)
+		return err
+	}); err != nil {
+		return fmt.Errorf("set tags of %s: %w", arn, err)
+	}
+	service, addCall, removeCall := serviceTagCall(cur)
+	changed := map[string]string{}
+	for k, v := range tags {
+		if old, ok := cur.Tags[k]; !ok || old != v {
+			changed[k] = v
+		}
+	}
+	var removed []string
+	for _, k := range sortedKeys(cur.Tags) {
+		if _, ok := tags[k]; !ok {
+			removed = append(removed, k)
+		}
+	}
+	change := func(call string, params map[string]any, apply func(map[string]string)) error {
+		o := op{service: service, name: call, params: params}
+		return a.do(ctx, o, func(tx *sql.Tx) (result, error) {
+			r, err := a.taggable(tx, arn)
+			if err != nil {
+				return result{}, err
+			}
+			apply(r.Tags)
+			return result{resources: []eventResource{{Type: r.Type, Name: r.ID, ARN: r.ARN}}}, setTags(tx, r)
+		})
+	}
+	if len(changed) > 0 {
+		params := map[string]any{"resourceArn": arn, "tags": tagList(changed)}
+		if err := change(addCall, params, func(t map[string]string) {
+			for k, v := range changed {
+				t[k] = v
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	if len(removed) > 0 {
+		params := map[string]any{"resourceArn": arn, "tagKeys": anyStrings(removed)}
+		if err := change(removeCall, params, func(t map[string]string) {
+			for _, k := range removed {
+				delete(t, k)
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

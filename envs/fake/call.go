@@ -97,9 +97,14 @@ func (a *Account) do(ctx context.Context, o op, fn func(tx *sql.Tx) (result, err
 	var callErr error
 	err = a.sim.write(ctx, func(tx *sql.Tx) error {
 		var res result
-		if faultErr != nil {
+		switch {
+		case faultErr != nil:
 			callErr = faultErr
-		} else {
+		case o.readOnly:
+			// Reads change nothing that needs undoing (LookupEvents'
+			// request count is kept on purpose).
+			res, callErr = fn(tx)
+		default:
 			if _, err := tx.Exec(`SAVEPOINT call`); err != nil {
 				return fmt.Errorf("%s %s: %w", o.service, o.name, err)
 			}

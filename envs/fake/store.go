@@ -201,7 +201,21 @@ func uuid(tx *sql.Tx) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32], nil
+	return uuidOf(h), nil
+}
+
+func uuidOf(h string) string {
+	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
+}
+
+// uuidPair returns two UUIDs from one serial: an event's and its
+// request's.
+func uuidPair(tx *sql.Tx) (string, string, error) {
+	h, err := token(tx, 64)
+	if err != nil {
+		return "", "", err
+	}
+	return uuidOf(h[:32]), uuidOf(h[32:]), nil
 }
 
 // upperToken is n characters of [A-Z0-9], for Route 53 and trail file

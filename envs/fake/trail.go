@@ -153,11 +153,7 @@ func (i identity) record() userIdentity {
 
 // record writes an event to the trail, in tx.
 func (s *Sim) record(tx *sql.Tx, ev event) error {
-	eventID, err := uuid(tx)
-	if err != nil {
-		return err
-	}
-	requestID, err := uuid(tx)
+	eventID, requestID, err := uuidPair(tx)
 	if err != nil {
 		return err
 	}

@@ -89,8 +89,15 @@ func Open(path string, opts Options) (*Sim, error) {
 		return nil, errors.New("open simulated AWS: no database path")
 	}
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("open simulated AWS: create %s: %w", dir, err)
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		// A directory made here is the simulation's own: owner only. One
+		// that exists is left as it is.
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open simulated AWS: create %s: %w", dir, err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open simulated AWS: %w", err)
+		}
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {

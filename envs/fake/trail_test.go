@@ -406,3 +406,91 @@ func TestTrailFiles(t *testing.T) {
 		t.Errorf("%d files on disk, %d written", n, len(files))
 	}
 }
+
+func TestDataEventsAndEventFilters(t *testing.T) {
+	s, clk := testSim(t)
+	ctx := context.Background()
+	a := connect(t, s, "222222222222")
+	if err := a.CreateBucket(ctx, "qa-journal", nil); err != nil {
+		t.Fatal(err)
+	}
+	must[cloud.Object](t)(a.PutObject(ctx, "qa-journal", "runs/1.jsonl", []byte("{}"), cloud.Condition{}))
+	clk.Advance(time.Second)
+	page, _ := must2(t)(a.LookupEvents(ctx, cloud.Lookup{}))
+	for _, e := range page {
+		if e.Name == "PutObject" {
+			t.Error("LookupEvents serves an S3 data event")
+		}
+	}
+	if !slices.ContainsFunc(page, func(e cloud.TrailEvent) bool { return e.Name == "CreateBucket" }) {
+		t.Error("LookupEvents lacks CreateBucket")
+	}
+	put := must[[]RecordedEvent](t)(s.Events(ctx, EventFilter{Name: "PutObject"}))
+	if len(put) != 1 || !strings.Contains(put[0].Record, `"managementEvent":false`) || !strings.Contains(put[0].Record, `"eventCategory":"Data"`) {
+		t.Errorf("the data event: %+v", put)
+	}
+	if got := must[[]RecordedEvent](t)(s.Events(ctx, EventFilter{Resource: "qa-journal", Account: "222222222222"})); len(got) != 2 {
+		t.Errorf("events of the bucket: %d, want CreateBucket and PutObject", len(got))
+	}
+	if got := must[[]RecordedEvent](t)(s.Events(ctx, EventFilter{Since: clk.Now(), Region: "eu-west-1"})); len(got) != 1 || got[0].Name != "LookupEvents" {
+		t.Errorf("events since the lookup: %+v", got)
+	}
+	for _, bad := range []Event{
+		{Account: "12", Identity: "arn:aws:iam::111111111111:user/x", Time: clk.Now(), Service: "rds", Name: "X"},
+		{Account: "111111111111", Identity: "dana", Time: clk.Now(), Service: "rds", Name: "X"},
+		{Account: "111111111111", Identity: "arn:aws:iam::111111111111:user/x", Service: "rds", Name: "X"},
+		{Account: "111111111111", Identity: "arn:aws:iam::111111111111:user/x", Time: clk.Now(), Name: "X"},
+	} {
+		if err := s.RecordEvent(ctx, bad); err == nil {
+			t.Errorf("%+v is recorded", bad)
+		}
+	}
+}
+
+func TestPersonChangesAreTheirs(t *testing.T) {
+	seed, err := ParseSeed("seed.yaml", []byte(`accounts:
+  - id: "111111111111"
+    roles: [{name: envbench-deployer}]
+    resources:
+      db_instances: [{id: orders, class: db.t4g.micro, engine: postgres, storage_gb: 20}]
+people:
+  - {name: Dana, email: dana@acme.example, sso_role: AWSReservedSSO_AdministratorAccess_5f1d2c3b4a697887}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := testSim(t)
+	ctx := context.Background()
+	if err := s.Apply(ctx, seed); err != nil {
+		t.Fatal(err)
+	}
+	dana, err := s.Person(ctx, "dana@acme.example", "111111111111", "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dana.ModifyInstance(ctx, "orders", "db.r6g.large", ""); err != nil {
+		t.Fatal(err)
+	}
+	ev := must[[]RecordedEvent](t)(s.Events(ctx, EventFilter{Name: "ModifyDBInstance"}))
+	if len(ev) != 1 || ev[0].Username != "dana@acme.example" {
+		t.Fatalf("events %+v", ev)
+	}
+	var rec struct {
+		UserIdentity struct {
+			Type           string
+			ARN            string
+			SessionContext struct {
+				SessionIssuer struct{ ARN, UserName string }
+			}
+		}
+		RequestParameters map[string]any
+	}
+	if err := json.Unmarshal([]byte(ev[0].Record), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.UserIdentity.Type != "AssumedRole" || rec.UserIdentity.ARN != "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_AdministratorAccess_5f1d2c3b4a697887/dana@acme.example" ||
+		rec.UserIdentity.SessionContext.SessionIssuer.UserName != "AWSReservedSSO_AdministratorAccess_5f1d2c3b4a697887" ||
+		rec.RequestParameters["dBInstanceClass"] != "db.r6g.large" {
+		t.Errorf("record %+v", rec)
+	}
+}

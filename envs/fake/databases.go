@@ -229,6 +229,12 @@ func (a *Account) subnetGroupENI(tx *sql.Tx, group, instanceID string) error {
 }
 
 func (a *Account) dropInstanceENIs(tx *sql.Tx, instanceID string) error {
+	return a.dropENIs(tx, "amazon-rds:"+instanceID, 0)
+}
+
+// dropENIs deletes the interfaces a service made for requester, but the
+// first keep of them.
+func (a *Account) dropENIs(tx *sql.Tx, requester string, keep int) error {
 	rows, err := listRows(tx, a.id, a.region, typeENI, "")
 	if err != nil {
 		return err
@@ -238,7 +244,11 @@ func (a *Account) dropInstanceENIs(tx *sql.Tx, instanceID string) error {
 		if err := r.decode(&ea); err != nil {
 			return err
 		}
-		if ea.Requester == "amazon-rds:"+instanceID {
+		if ea.Requester == requester {
+			if keep > 0 {
+				keep--
+				continue
+			}
 			if err := deleteRow(tx, r); err != nil {
 				return err
 			}

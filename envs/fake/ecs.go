@@ -174,6 +174,9 @@ func (a *Account) CreateService(ctx context.Context, s NewECSService) (ECSServic
 		if err := putRow(tx, r, serviceAttrs{TaskDefinition: s.TaskDefinition, DesiredCount: s.DesiredCount, Subnets: slices.Clone(s.Subnets), SecurityGroups: slices.Clone(s.SecurityGroups)}); err != nil {
 			return result{}, err
 		}
+		if err := a.scaleTasks(tx, r, s.DesiredCount); err != nil {
+			return result{}, err
+		}
 		var err error
 		out, err = serviceOf(r)
 		return result{response: map[string]any{"service": map[string]any{"serviceArn": r.ARN, "serviceName": s.Name, "status": "ACTIVE", "desiredCount": s.DesiredCount}}, resources: []eventResource{{Type: typeService, Name: s.Name, ARN: r.ARN}}}, err
@@ -232,6 +235,9 @@ func (a *Account) UpdateService(ctx context.Context, cluster, name string, count
 		if err := putRow(tx, r, sa); err != nil {
 			return result{}, err
 		}
+		if err := a.scaleTasks(tx, r, sa.DesiredCount); err != nil {
+			return result{}, err
+		}
 		out, err = serviceOf(r)
 		return result{resources: []eventResource{{Type: typeService, Name: name, ARN: r.ARN}}}, err
 	})
@@ -247,6 +253,36 @@ func (a *Account) DeleteService(ctx context.Context, cluster, name string) error
 		if err != nil {
 			return result{}, err
 		}
+		if err := a.scaleTasks(tx, r, 0); err != nil {
+			return result{}, err
+		}
 		return result{resources: []eventResource{{Type: typeService, Name: name, ARN: r.ARN}}}, deleteRow(tx, r)
 	})
+}
+
+// scaleTasks keeps one network interface per running task of a service
+// (Fargate's awsvpc mode), in its subnets, with its security groups, as
+// ECS does: while the service runs they hold its groups and subnets.
+func (a *Account) scaleTasks(tx *sql.Tx, svc *row, count int) error {
+	var sa serviceAttrs
+	if err := svc.decode(&sa); err != nil {
+		return err
+	}
+	requester := "amazon-ecs:" + svc.ID
+	if len(sa.Subnets) == 0 {
+		return nil
+	}
+	have, err := a.enisWhere(tx, "", func(e eniAttrs) bool { return e.Requester == requester })
+	if err != nil {
+		return err
+	}
+	for i := len(have); i < count; i++ {
+		if _, err := a.createENI(tx, sa.Subnets[i%len(sa.Subnets)], sa.SecurityGroups, "arn:aws:ecs:"+a.region+":"+a.id+":attachment/"+svc.ID, requester, nil); err != nil {
+			return err
+		}
+	}
+	if len(have) > count {
+		return a.dropENIs(tx, requester, count)
+	}
+	return nil
 }

@@ -84,7 +84,20 @@ type SeedVPC struct {
 	Tags           map[string]string   `yaml:"tags"`
 	Subnets        []SeedSubnet        `yaml:"subnets"`
 	SecurityGroups []SeedSecurityGroup `yaml:"security_groups"`
-	Pos            config.Position     `yaml:"-"`
+	// NetworkInterfaces are interfaces made by hand (a debugging
+	// instance's, left behind): they hold their subnet and groups.
+	NetworkInterfaces []SeedInterface `yaml:"network_interfaces"`
+	Pos               config.Position `yaml:"-"`
+}
+
+// SeedInterface is a network interface in a seed subnet, with seed
+// security groups.
+type SeedInterface struct {
+	Subnet         string            `yaml:"subnet"`
+	SecurityGroups []string          `yaml:"security_groups"`
+	Description    string            `yaml:"description"`
+	Tags           map[string]string `yaml:"tags"`
+	Pos            config.Position   `yaml:"-"`
 }
 
 // SeedSubnet is a subnet of a VPC.

@@ -141,6 +141,14 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
+func subnetNames(v SeedVPC) []string {
+	var out []string
+	for _, s := range v.Subnets {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
 func (r SeedResources) count() int {
 	return len(r.VPCs) + len(r.SubnetGroups) + len(r.Keys) + len(r.Databases) + len(r.Snapshots) + len(r.Zones) + len(r.Secrets) + len(r.Buckets) + len(r.Clusters)
 }
@@ -174,10 +182,23 @@ func (d *seedDecoder) checkResources(path string, r SeedResources) {
 				d.at(s.Pos, sp+".cidr", "%q is not a CIDR block", s.CIDR)
 			}
 		}
+		local := map[string]bool{}
 		for j, g := range v.SecurityGroups {
 			gp := fmt.Sprintf("%s.security_groups[%d]", p, j)
 			sgName(g.Pos, gp+".name", g.Name)
 			groups[g.Name] = true
+			local[g.Name] = true
+		}
+		for j, n := range v.NetworkInterfaces {
+			np := fmt.Sprintf("%s.network_interfaces[%d]", p, j)
+			if !contains(subnetNames(v), n.Subnet) {
+				d.at(n.Pos, np+".subnet", "no subnet named %q in VPC %s", n.Subnet, v.Name)
+			}
+			for _, g := range n.SecurityGroups {
+				if !local[g] {
+					d.at(n.Pos, np+".security_groups", "no security group named %q in VPC %s", g, v.Name)
+				}
+			}
 		}
 	}
 	ref := func(p config.Position, field, kind, name string, known map[string]bool) {
@@ -427,6 +448,15 @@ func (a *Account) applyResources(ctx context.Context, r SeedResources, at func(c
 				if err := a.AuthorizeIngress(ctx, got.ID, cloud.Rule{Protocol: rule.Protocol, FromPort: rule.From, ToPort: rule.To, CIDRs: rule.CIDRs}); err != nil {
 					return at(rule.Pos, "ingress of "+g.Name, err)
 				}
+			}
+		}
+		for _, n := range v.NetworkInterfaces {
+			var ids []string
+			for _, g := range n.SecurityGroups {
+				ids = append(ids, groups[g])
+			}
+			if _, err := a.CreateNetworkInterface(ctx, subnets[n.Subnet], ids, n.Description, n.Tags); err != nil {
+				return at(n.Pos, "network interface in "+n.Subnet, err)
 			}
 		}
 	}

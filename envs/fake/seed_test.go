@@ -103,8 +103,16 @@ func TestApplyExampleSeed(t *testing.T) {
 		t.Error("a stranger connects")
 	}
 	left, _ := alice.ResourcesByTag(ctx, "envbench:env", "dev-alice")
-	if len(left) != 3 {
+	if len(left) != 4 {
 		t.Errorf("alice's leftovers: %+v", left)
+	}
+	for _, r := range left {
+		if strings.Contains(r.ARN, ":security-group/") {
+			var dv *cloud.DependencyViolationError
+			if err := alice.DeleteSecurityGroup(ctx, r.ARN[strings.LastIndex(r.ARN, "/")+1:]); !errors.As(err, &dv) || len(dv.BlockedBy) != 1 || !strings.HasPrefix(dv.BlockedBy[0], "eni-") {
+				t.Errorf("the leftover group: %v, want held by the hand-made interface", err)
+			}
+		}
 	}
 
 	other, err := ParseSeed("other.yaml", []byte("accounts: [{id: \"444444444444\", name: x}]\n"))

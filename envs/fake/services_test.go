@@ -392,3 +392,42 @@ func TestSetTagsRecordsTheServicesCall(t *testing.T) {
 		t.Errorf("a missing resource: %v", err)
 	}
 }
+
+func TestServiceTasksHoldTheirGroups(t *testing.T) {
+	s, _ := testSim(t)
+	ctx := context.Background()
+	a := connect(t, s, "222222222222")
+	vpc := must[cloud.VPC](t)(a.CreateVPC(ctx, "10.10.0.0/16", nil))
+	sn := must[cloud.Subnet](t)(a.CreateSubnet(ctx, vpc.ID, "10.10.0.0/24", "", nil))
+	sg := must[cloud.SecurityGroup](t)(a.CreateSecurityGroup(ctx, vpc.ID, "orders", "service", nil))
+	must[ECSCluster](t)(a.CreateCluster(ctx, "qa", nil))
+	must[ECSService](t)(a.CreateService(ctx, NewECSService{Cluster: "qa", Name: "orders", TaskDefinition: "orders:1", DesiredCount: 2, Subnets: []string{sn.ID}, SecurityGroups: []string{sg.ID}}))
+	count := func() int {
+		t.Helper()
+		return len(must[[]cloud.NetworkInterface](t)(a.NetworkInterfaces(ctx, vpc.ID)))
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d interfaces for 2 tasks", n)
+	}
+	var dv *cloud.DependencyViolationError
+	if err := a.DeleteSecurityGroup(ctx, sg.ID); !errors.As(err, &dv) || len(dv.BlockedBy) != 2 {
+		t.Errorf("deleting the running service's group: %v", err)
+	}
+	must[ECSService](t)(a.UpdateService(ctx, "qa", "orders", 1, ""))
+	if n := count(); n != 1 {
+		t.Errorf("%d interfaces for 1 task", n)
+	}
+	must[ECSService](t)(a.UpdateService(ctx, "qa", "orders", 3, ""))
+	if n := count(); n != 3 {
+		t.Errorf("%d interfaces for 3 tasks", n)
+	}
+	if err := a.DeleteService(ctx, "qa", "orders"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d interfaces once the service is gone", n)
+	}
+	if err := a.DeleteSecurityGroup(ctx, sg.ID); err != nil {
+		t.Error(err)
+	}
+}

@@ -214,6 +214,8 @@ type Role struct {
 	// account), role ARNs (any session of the role), user ARNs, or "*".
 	// Empty means anyone.
 	TrustedBy []string
+	// ExternalID, when set, must be given to assume the role.
+	ExternalID string
 }
 
 // CreateRole declares a role (or replaces the trust of an existing one).
@@ -233,8 +235,8 @@ func (s *Sim) CreateRole(r Role) error {
 		if _, err := tx.Exec(`INSERT INTO accounts (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING`, m[1], m[1]); err != nil {
 			return fmt.Errorf("create role %s: %w", r.ARN, err)
 		}
-		_, err := tx.Exec(`INSERT INTO roles (arn, account, name, role_id, trust) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (arn) DO UPDATE SET trust = excluded.trust`, r.ARN, m[1], m[3], stableID("AROA", r.ARN), string(trust))
+		_, err := tx.Exec(`INSERT INTO roles (arn, account, name, role_id, trust, external_id) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (arn) DO UPDATE SET trust = excluded.trust, external_id = excluded.external_id`, r.ARN, m[1], m[3], stableID("AROA", r.ARN), string(trust), r.ExternalID)
 		if err != nil {
 			return fmt.Errorf("create role %s: %w", r.ARN, err)
 		}
@@ -328,8 +330,8 @@ func (a *Account) AssumeRole(ctx context.Context, t cloud.Target) (cloud.Caller,
 	target := *a
 	target.id = m[1]
 	err := target.do(ctx, o, func(tx *sql.Tx) (result, error) {
-		var trustJSON string
-		err := tx.QueryRow(`SELECT trust FROM roles WHERE arn = ?`, t.RoleARN).Scan(&trustJSON)
+		var trustJSON, externalID string
+		err := tx.QueryRow(`SELECT trust, external_id FROM roles WHERE arn = ?`, t.RoleARN).Scan(&trustJSON, &externalID)
 		denied := apiError("AccessDenied", cloud.ErrAccessDenied,
 			"User: %s is not authorized to perform: sts:AssumeRole on resource: %s", a.ident.ARN, t.RoleARN)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -342,7 +344,7 @@ func (a *Account) AssumeRole(ctx context.Context, t cloud.Target) (cloud.Caller,
 		if err := json.Unmarshal([]byte(trustJSON), &trust); err != nil {
 			return result{}, fmt.Errorf("read trust of %s: %w", t.RoleARN, err)
 		}
-		if !trusts(trust, a.ident) {
+		if !trusts(trust, a.ident) || externalID != "" && externalID != t.ExternalID {
 			return result{}, denied
 		}
 		return result{

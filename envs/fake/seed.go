@@ -46,9 +46,10 @@ type SeedAccount struct {
 // SeedRole is a role of the account; trusted_by lists who may assume it
 // (account ids, role or user ARNs, "*"; empty: anyone).
 type SeedRole struct {
-	Name      string          `yaml:"name"`
-	TrustedBy []string        `yaml:"trusted_by"`
-	Pos       config.Position `yaml:"-"`
+	Name       string          `yaml:"name"`
+	TrustedBy  []string        `yaml:"trusted_by"`
+	ExternalID string          `yaml:"external_id"`
+	Pos        config.Position `yaml:"-"`
 }
 
 // SeedPerson is someone who signs in through SSO: in each of their

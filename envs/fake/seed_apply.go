@@ -311,7 +311,7 @@ func (s *Sim) Apply(ctx context.Context, seed *Seed) error {
 			return at(a.Pos, "account", err)
 		}
 		for _, r := range a.Roles {
-			if err := s.CreateRole(Role{ARN: "arn:aws:iam::" + a.ID + ":role/" + r.Name, TrustedBy: r.TrustedBy}); err != nil {
+			if err := s.CreateRole(Role{ARN: "arn:aws:iam::" + a.ID + ":role/" + r.Name, TrustedBy: r.TrustedBy, ExternalID: r.ExternalID}); err != nil {
 				return at(r.Pos, "role "+r.Name, err)
 			}
 		}

@@ -163,6 +163,15 @@ func TestRoleTrust(t *testing.T) {
 	if _, err := s.Connect(ctx, cloud.Target{Region: "eu-west-1", RoleARN: "arn:aws:iam::111111111111:role/break-glass", SessionName: "me@acme.example"}); err != nil {
 		t.Fatalf("a role that trusts the caller's account: %v", err)
 	}
+	if err := s.CreateRole(Role{ARN: "arn:aws:iam::111111111111:role/partner", ExternalID: "acme-7f3a"}); err != nil {
+		t.Fatal(err)
+	}
+	for id, ok := range map[string]bool{"": false, "wrong": false, "acme-7f3a": true} {
+		_, err := s.Connect(ctx, cloud.Target{Region: "eu-west-1", RoleARN: "arn:aws:iam::111111111111:role/partner", ExternalID: id, SessionName: "envbench-x"})
+		if ok != (err == nil) || !ok && !errors.Is(err, cloud.ErrAccessDenied) {
+			t.Errorf("external id %q: %v", id, err)
+		}
+	}
 	if err := s.CreateRole(Role{ARN: "arn:aws:iam::111111111111:role/x", TrustedBy: []string{"someone"}}); err == nil {
 		t.Error("a trust list with a bad principal is accepted")
 	}

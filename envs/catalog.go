@@ -78,7 +78,9 @@ func NewCatalog(ws *config.Workspace, now time.Time) *Catalog {
 		env.Expiry, env.Expires = e.Expiry()
 		env.Expired = env.Expires && !now.Before(env.Expiry)
 		env.Status, env.Resources = localStatus(ws.Root, e)
-		deployed[e] = env.Status == StatusDeployed
+		// Resources in the state make it deployed, whether its last apply
+		// finished or was cut short.
+		deployed[e] = env.Resources > 0
 		c.Environments[i] = env
 	}
 	ws.ResolveOverlaps(func(e *config.Environment) bool { return deployed[e] })

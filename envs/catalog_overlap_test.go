@@ -61,6 +61,9 @@ func TestOverlapIsTheFaultOfTheEnvironmentNotDeployed(t *testing.T) {
 		{"a new environment beside a deployed one", []string{"dev-alice"}, []string{"dev-bob"}, []string{"dev-alice"}},
 		{"two new environments", nil, []string{"dev-alice", "dev-bob"}, nil},
 		{"two deployed environments", []string{"dev-alice", "dev-bob"}, nil, []string{"dev-alice", "dev-bob"}},
+		// Its resources are in the state though its last apply was cut
+		// short: it is deployed, and it most needs a new plan.
+		{"a new environment beside one whose apply was interrupted", []string{"dev-alice", "interrupted:dev-alice"}, []string{"dev-bob"}, []string{"dev-alice"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +71,13 @@ func TestOverlapIsTheFaultOfTheEnvironmentNotDeployed(t *testing.T) {
 			testkit.WriteFile(t, root, "envs/dev-alice.yaml", env("10.1.0.0/16"))
 			testkit.WriteFile(t, root, "envs/dev-bob.yaml", env("10.1.4.0/24"))
 			testkit.WriteFile(t, root, "envs/dev-carol.yaml", env("10.2.0.0/16"))
+			interrupted := map[string]bool{}
 			for _, name := range tc.deployed {
+				if env, ok := strings.CutPrefix(name, "interrupted:"); ok {
+					testkit.WriteFile(t, root, ".envbench/work/"+env+"/.envbench-apply.json", `{"run_id": "r1", "operation": "apply", "in_flight": ["terraform_data.x"]}`)
+					interrupted[env] = true
+					continue
+				}
 				deploy(t, root, name)
 			}
 			c, err := Open(root, overlapNow)
@@ -83,7 +92,11 @@ func TestOverlapIsTheFaultOfTheEnvironmentNotDeployed(t *testing.T) {
 			}
 			for _, name := range tc.warned {
 				e, _ := c.Environment(name)
-				if !e.Valid() || e.Status != StatusDeployed || len(e.Warnings) != 1 || e.Warnings[0].Severity != config.SeverityWarning {
+				want := StatusDeployed
+				if interrupted[name] {
+					want = StatusApplyInterrupted
+				}
+				if !e.Valid() || e.Status != want || len(e.Warnings) != 1 || e.Warnings[0].Severity != config.SeverityWarning {
 					t.Errorf("%s: status %s, errors %v, warnings %v; want it deployed and plannable, with a warning", name, e.Status, e.Diags, e.Warnings)
 				}
 				if got := e.Listing().Warnings; len(got) != 1 {

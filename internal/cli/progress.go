@@ -21,11 +21,13 @@ type progress struct {
 	interrupts *Interrupts
 	terraform  bool // a step that runs Terraform is under way
 
-	// What the apply did, from Terraform's events, in the order they came.
-	applying  bool
-	started   []string
-	completed map[string]bool
-	failed    map[string]bool
+	// What the apply did, from Terraform's events: each resource in the
+	// order it first started, and where its last event left it (a
+	// replace's create that started after its delete completed is
+	// unfinished, not completed).
+	applying bool
+	started  []string
+	last     map[string]tf.EventType
 }
 
 func newProgress(s *session) *progress {
@@ -75,15 +77,15 @@ func (p *progress) printTerraform(step pipeline.Step, e *tf.Event) {
 			fmt.Fprintf(p.w, "  %-7s %s %s\n", "plan", actionSymbol(e.Action), e.Resource)
 		}
 	case tf.EventApplyStart:
-		p.started = append(p.started, e.Resource)
+		p.record(e)
 		fmt.Fprintf(p.w, "  %-7s %s %s…\n", "apply", actionSymbol(e.Action), e.Resource)
 	case tf.EventApplyProgress:
 		fmt.Fprintf(p.w, "  %-7s   %s still %s after %s\n", "apply", e.Resource, e.Action, e.Elapsed)
 	case tf.EventApplyComplete:
-		mark(&p.completed, e.Resource)
+		p.record(e)
 		fmt.Fprintf(p.w, "  %-7s ✓ %s (%s)\n", "apply", e.Resource, e.Elapsed)
 	case tf.EventApplyErrored:
-		mark(&p.failed, e.Resource)
+		p.record(e)
 		fmt.Fprintf(p.w, "  %-7s ✗ %s failed after %s\n", "apply", e.Resource, e.Elapsed)
 	case tf.EventDiagnostic:
 		if e.Diagnostic != nil && e.Diagnostic.Severity == "warning" {
@@ -99,11 +101,15 @@ func (p *progress) done() {
 	p.setTerraform(false)
 }
 
-func mark(set *map[string]bool, address string) {
-	if *set == nil {
-		*set = map[string]bool{}
+// record notes where an apply event leaves its resource.
+func (p *progress) record(e *tf.Event) {
+	if p.last == nil {
+		p.last = map[string]tf.EventType{}
 	}
-	(*set)[address] = true
+	if _, seen := p.last[e.Resource]; !seen {
+		p.started = append(p.started, e.Resource)
+	}
+	p.last[e.Resource] = e.Type
 }
 
 // interrupted says what an interrupted apply of env leaves behind: the
@@ -117,16 +123,11 @@ func (p *progress) interrupted(env string) {
 		return
 	}
 	var completed, unfinished, failed []string
-	seen := map[string]bool{}
 	for _, r := range p.started {
-		if seen[r] {
-			continue
-		}
-		seen[r] = true
-		switch {
-		case p.completed[r]:
+		switch p.last[r] {
+		case tf.EventApplyComplete:
 			completed = append(completed, r)
-		case p.failed[r]:
+		case tf.EventApplyErrored:
 			failed = append(failed, r)
 		default:
 			unfinished = append(unfinished, r)
@@ -134,6 +135,9 @@ func (p *progress) interrupted(env string) {
 	}
 	fmt.Fprintf(p.w, "\napply interrupted\n")
 	list := func(head string, addresses []string) {
+		if len(addresses) == 0 {
+			return
+		}
 		fmt.Fprintf(p.w, "  %s (%d):\n", head, len(addresses))
 		for _, a := range addresses {
 			fmt.Fprintf(p.w, "    %s\n", a)
@@ -141,9 +145,7 @@ func (p *progress) interrupted(env string) {
 	}
 	list("completed", completed)
 	list("started, not finished", unfinished)
-	if len(failed) > 0 {
-		list("failed", failed)
-	}
+	list("failed", failed)
 	fmt.Fprintf(p.w, "the environment may be partly changed; run `envbench plan %s` for a new plan\n", env)
 }
 

@@ -61,6 +61,9 @@ fuzz:
 	$(GO) test ./envs/ -run '^$$' -fuzz FuzzDecodePlan -fuzztime $(FUZZTIME)
 	$(GO) test ./envs/ -run '^$$' -fuzz FuzzStripWrapper -fuzztime $(FUZZTIME)
 	$(GO) test ./envs/tf/ -run '^$$' -fuzz FuzzParseEvent -fuzztime $(FUZZTIME)
+	$(GO) test ./envs/tf/ -run '^$$' -fuzz FuzzInitBlocks -fuzztime $(FUZZTIME)
+	$(GO) test ./envs/fake/ -run '^$$' -fuzz FuzzLoadSeed -fuzztime $(FUZZTIME)
+	$(GO) test ./envs/aws/ -run '^$$' -fuzz FuzzClassify -fuzztime $(FUZZTIME)
 	$(GO) test ./ui/ -run '^$$' -fuzz FuzzTUI -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/cli/ -run '^$$' -fuzz FuzzCommandLine -fuzztime $(FUZZTIME)
 

@@ -208,3 +208,20 @@ func TestFilesChangedReloads(t *testing.T) {
 		t.Fatalf("a stopped watcher must end the wait, got %T", msg)
 	}
 }
+
+// TestInterruptedStatusFitsAt80Columns: "apply interrupted" is a status to
+// act on; the list shows it whole at 80 columns.
+func TestInterruptedStatusFitsAt80Columns(t *testing.T) {
+	root := testkit.CopyExample(t, "demo")
+	testkit.WriteFile(t, root, ".envbench/work/qa/terraform.tfstate", `{"version": 4, "resources": [{"mode": "managed", "type": "terraform_data", "name": "x", "instances": [{}]}]}`)
+	testkit.WriteFile(t, root, ".envbench/work/qa/.envbench-apply.json", `{"run_id": "r1", "operation": "apply", "in_flight": ["terraform_data.x"]}`)
+	c, err := envs.Open(root, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Catalog: c, Palette: theme.PlainPalette()})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if view := ansi.Strip(m.View().Content); !strings.Contains(view, "apply interrupted") {
+		t.Fatalf("the list cuts the status:\n%s", view)
+	}
+}

@@ -62,7 +62,7 @@ func New(ctx *screen.Context) *Screen {
 		components.Column{Title: "PROT", Min: 4, Max: 4, Priority: 6},
 		components.Column{Title: "OWNER", Min: 12, Max: 24, Priority: 3},
 		components.Column{Title: "EXPIRES", Min: 14, Max: 16, Priority: 5},
-		components.Column{Title: "STATUS", Min: 8, Max: 12},
+		components.Column{Title: "STATUS", Min: 8, Max: 17},
 	)
 	s.table.CellStyle = s.cellStyle
 	s.load("")

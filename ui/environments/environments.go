@@ -477,6 +477,8 @@ func statusStyle(st *theme.Styles, status envs.Status) (lipgloss.Style, bool) {
 		return st.Error, true
 	case envs.StatusDeployed:
 		return st.OK, true
+	case envs.StatusApplyInterrupted: // the state may not match: plan again
+		return st.Warn, true
 	case envs.StatusNew, envs.StatusDestroyed:
 		return st.Subtle, true
 	}

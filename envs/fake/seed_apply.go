@@ -589,5 +589,26 @@ func (s *Sim) Person(ctx context.Context, email, account, region string) (*Accou
 	if len(p.Accounts) > 0 && !contains(p.Accounts, account) {
 		return nil, fmt.Errorf("connect as %s: no SSO access to account %s", email, account)
 	}
-	return s.Account(ctx, cloud.Target{Region: region, RoleARN: "arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/" + p.SSORole, SessionName: email})
+	if region == "" {
+		region = s.region
+	}
+	if !regionPattern.MatchString(region) {
+		return nil, fmt.Errorf("connect as %s: region %q is not a region name such as eu-west-1", email, region)
+	}
+	// Signing in through IAM Identity Center is not an sts:AssumeRole by
+	// the simulation's default identity: the person holds the SSO role's
+	// session from the start, and only their own calls are recorded.
+	role := "arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/" + p.SSORole
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM roles WHERE arn = ?`, role).Scan(&n); err != nil {
+		return nil, fmt.Errorf("connect as %s: %w", email, err)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("connect as %s: no SSO access to account %s (no role %s)", email, account, role)
+	}
+	id, err := parseIdentity(assumedARN(role, email), s.now().Add(-time.Hour))
+	if err != nil {
+		return nil, fmt.Errorf("connect as %s: %w", email, err)
+	}
+	return &Account{sim: s, id: account, region: region, ident: id}, nil
 }

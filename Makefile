@@ -63,6 +63,7 @@ fuzz:
 	$(GO) test ./envs/tf/ -run '^$$' -fuzz FuzzParseEvent -fuzztime $(FUZZTIME)
 	$(GO) test ./ui/ -run '^$$' -fuzz FuzzTUI -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/cli/ -run '^$$' -fuzz FuzzCommandLine -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/cli/ -run '^$$' -fuzz FuzzSimCommandLine -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -122,6 +122,10 @@ type command struct {
 	nargs   int    // the number of positional arguments
 	need    string // what to say when they are not nargs
 	bind    func(fs *flag.FlagSet) func(ctx context.Context, s *session) error
+	// sub, when set, runs a command with subcommands of its own (sim): it
+	// takes the arguments after the command's name as they are, and
+	// reports its errors itself.
+	sub func(ctx context.Context, s *session, args []string) error
 }
 
 func commands() []command {
@@ -133,6 +137,7 @@ func commands() []command {
 		showPlanCommand(),
 		applyCommand(),
 		versionCommand(),
+		simCommand(),
 	}
 }
 
@@ -211,6 +216,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("unknown command %q", name)}
 	}
 	c := commands()[i]
+	if c.sub != nil {
+		return c.sub(ctx, s, rest[1:])
+	}
 	fs := flag.NewFlagSet("envbench "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&s.workspace, "workspace", s.workspace, "the workspace root")

@@ -18,18 +18,28 @@ const (
 
 // OpenWorkspace opens the simulation of the workspace at root
 // (root/.envbench/sim/aws.db), seeding it from seedPath on first use: when
-// the database is new or was never seeded. A simulation seeded before is
-// opened as it is, without reading the seed again, so changes made since
-// (applies, `envbench sim console`) stay. A seedPath that does not exist
-// leaves a new simulation empty; a seed that does not load is an error
-// naming its file, line and column.
+// the database is new or was never seeded. A new simulation is seeded in
+// a file of its own and linked into place once complete, so processes
+// opening the workspace at once (the TUI, a headless command, Terraform's
+// provider) never see it half-seeded nor seed it twice. A simulation
+// seeded before is opened as it is, without reading the seed again, so
+// changes made since (applies, `envbench sim console`) stay. A seedPath
+// that does not exist leaves a new simulation empty; a seed that does not
+// load is an error naming its file, line and column.
 func OpenWorkspace(ctx context.Context, root, seedPath string, opts Options) (*Sim, error) {
-	s, err := Open(filepath.Join(root, WorkspaceDB), opts)
+	path := filepath.Join(root, WorkspaceDB)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := seedNew(ctx, path, seedPath, opts); err != nil {
+			return nil, err
+		}
+	}
+	s, err := Open(path, opts)
 	if err != nil {
 		return nil, err
 	}
 	seeded, err := s.Seeded(ctx)
 	if err == nil && !seeded {
+		// Made before its workspace had a seed: seeded where it is.
 		err = s.seedFrom(ctx, seedPath)
 	}
 	if err != nil {
@@ -37,6 +47,52 @@ func OpenWorkspace(ctx context.Context, root, seedPath string, opts Options) (*S
 		return nil, err
 	}
 	return s, nil
+}
+
+// seedNew seeds a new simulation in a temporary file beside path and
+// links it to path, unless another process got there first. Without a
+// seed it does nothing: Open makes the empty simulation.
+func seedNew(ctx context.Context, path, seedPath string, opts Options) error {
+	seed, err := loadSeedIfAny(seedPath)
+	if err != nil || seed == nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("seed simulated AWS: %w", err)
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".seeding-*")
+	if err != nil {
+		return fmt.Errorf("seed simulated AWS: %w", err)
+	}
+	tmp := f.Name()
+	f.Close()
+	defer func() {
+		for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
+			os.Remove(p)
+		}
+	}()
+	s, err := Open(tmp, opts)
+	if err != nil {
+		return err
+	}
+	if err := s.Apply(ctx, seed); err != nil {
+		s.Close()
+		return fmt.Errorf("seed simulated AWS: %w", err)
+	}
+	// Everything into the database file itself before it is linked: the
+	// write-ahead log stays behind with the temporary name.
+	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		s.Close()
+		return fmt.Errorf("seed simulated AWS: %w", err)
+	}
+	if err := s.Close(); err != nil {
+		return fmt.Errorf("seed simulated AWS: %w", err)
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("seed simulated AWS: %w", err)
+	}
+	return nil
 }
 
 // ResetWorkspace throws the workspace's simulation away and seeds a new

@@ -2,6 +2,7 @@ package fake
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -196,5 +197,45 @@ func TestPersonSignsInWithoutAssumeRole(t *testing.T) {
 	}
 	if _, err := s.Person(ctx, "dana@acme.example", "444444444444", ""); err == nil {
 		t.Error("dana reached an account the seed does not have")
+	}
+}
+
+// TestOpenWorkspaceAtOnce: processes opening a new workspace at the same
+// time seed it once between them, and none sees it half-seeded.
+func TestOpenWorkspaceAtOnce(t *testing.T) {
+	ctx := context.Background()
+	root, seedPath := workspaceWithSeed(t)
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			s, err := OpenWorkspace(ctx, root, seedPath, Options{})
+			if err == nil {
+				var accounts []AccountInfo
+				if accounts, err = s.Accounts(); err == nil && len(accounts) != 3 {
+					err = fmt.Errorf("opened with %d accounts", len(accounts))
+				}
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	s := must[*Sim](t)(OpenWorkspace(ctx, root, seedPath, Options{}))
+	defer s.Close()
+	prod := must[*Account](t)(s.Account(ctx, cloud.Target{RoleARN: "arn:aws:iam::111111111111:role/envbench-deployer", SessionName: "envbench-test"}))
+	if vpcs := must[[]cloud.VPC](t)(prod.VPCs(ctx)); len(vpcs) != 1 {
+		t.Errorf("production's VPCs after opening at once: %d, want the seed's 1", len(vpcs))
+	}
+	left, _ := filepath.Glob(filepath.Join(root, ".envbench", "sim", "*seeding*"))
+	if len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	if fi, err := os.Stat(filepath.Join(root, WorkspaceDB)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the simulation's file: %v, %v", fi.Mode().Perm(), err)
 	}
 }

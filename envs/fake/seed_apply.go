@@ -570,7 +570,8 @@ func (s *Sim) seedPassword() (string, error) {
 
 // Person connects as someone of the seed, through their SSO role in the
 // account (the session is their email), as `envbench sim console` does
-// for changes made by hand.
+// for changes made by hand: CloudTrail records them from the console
+// (ConsoleUserAgent) and the office's address.
 func (s *Sim) Person(ctx context.Context, email, account, region string) (*Account, error) {
 	var raw string
 	if err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'people'`).Scan(&raw); err != nil && err != sql.ErrNoRows {
@@ -610,5 +611,12 @@ func (s *Sim) Person(ctx context.Context, email, account, region string) (*Accou
 	if err != nil {
 		return nil, fmt.Errorf("connect as %s: %w", email, err)
 	}
-	return &Account{sim: s, id: account, region: region, ident: id}, nil
+	return &Account{sim: s, id: account, region: region, ident: id, userAgent: ConsoleUserAgent, sourceIP: consoleSourceIP}, nil
 }
+
+// ConsoleUserAgent is the user agent CloudTrail records for the changes a
+// person makes by hand (Person): the AWS console's, in a browser.
+const ConsoleUserAgent = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0 AWS-Console"
+
+// consoleSourceIP is the office address people's changes come from.
+const consoleSourceIP = "203.0.113.41"

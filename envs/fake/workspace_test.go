@@ -195,6 +195,9 @@ func TestPersonSignsInWithoutAssumeRole(t *testing.T) {
 	if len(ev) != 1 || ev[0].Username != "dana@acme.example" || !strings.Contains(ev[0].Record, `"arn":"arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_AdministratorAccess_5f1d2c3b4a697887/dana@acme.example"`) {
 		t.Errorf("dana's call: %+v", ev)
 	}
+	if !strings.Contains(ev[0].Record, `"userAgent":"`+ConsoleUserAgent+`"`) || !strings.Contains(ev[0].Record, `"sourceIPAddress":"203.0.113.41"`) {
+		t.Errorf("dana's call is not from the console: %s", ev[0].Record)
+	}
 	if _, err := s.Person(ctx, "dana@acme.example", "444444444444", ""); err == nil {
 		t.Error("dana reached an account the seed does not have")
 	}

@@ -562,7 +562,9 @@ again replaces it.`,
 	}
 }
 
-var operationPattern = func(op string) bool {
+// validOperation reports whether op names an API operation (an upper-case
+// letter, then letters and digits) or is "*".
+func validOperation(op string) bool {
 	if op == "*" {
 		return true
 	}
@@ -583,7 +585,7 @@ func runFaultsSet(ctx context.Context, s *session, o faultSetOptions) error {
 		return usageError{"needs --service: one of " + strings.Join(faultServices, ", ")}
 	case !slices.Contains(faultServices, o.service):
 		return usageError{fmt.Sprintf("--service %q: want one of %s", o.service, strings.Join(faultServices, ", "))}
-	case !operationPattern(o.operation):
+	case !validOperation(o.operation):
 		return usageError{fmt.Sprintf("--operation %q: want an API operation such as CreateDBSnapshot, or *", o.operation)}
 	case o.kind == "":
 		return usageError{"needs --kind: one of " + strings.Join(faultKinds, ", ")}

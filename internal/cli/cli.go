@@ -1,8 +1,9 @@
 // Package cli holds envbench's headless commands (validate, list, render,
-// plan, show-plan, apply, version): their flags, argument checks, progress
-// and review printing, and exit codes. Each command lives in a file of its
-// own with its own options; Run parses the command line and dispatches.
-// main only wires it to the process (signals, stdout, the TUI).
+// plan, show-plan, apply, version, and sim with subcommands of its own):
+// their flags, argument checks, progress and review printing, and exit
+// codes. Each command lives in a file of its own with its own options; Run
+// parses the command line and dispatches. main only wires it to the
+// process (signals, stdout, the TUI).
 package cli
 
 import (

@@ -725,7 +725,8 @@ func simEventsCommand() command {
 newest first: time, account, user (and the session, when it is not the
 user's own), the event's source and name, the resources it names and the
 error it ended with. The filters combine:
-  --env ENV       events on the resources tagged envbench:env=ENV, in ENV's account
+  --env ENV       events on ENV's resources, in ENV's account: those tagged
+                  envbench:env=ENV, and those named ENV-... (deleted since)
   --user USER     a person's email, a role's or a user's name
   --session NAME  an assumed role's session (envbench-<run-id>)
   --name NAME     the eventName (ModifyDBInstance)
@@ -826,6 +827,13 @@ func eventPrincipal(record string) (principal, string, string) {
 	return principal{user: u.UserName}, r.ErrorCode, r.ErrorMessage
 }
 
+// ofEnvironment reports whether an event's resource is the environment's:
+// tagged for it now, or named for it (env-..., as a resource deleted since
+// was, whose tag is gone with it).
+func ofEnvironment(name, env string, tagged map[string]bool) bool {
+	return tagged[name] || name == env || strings.HasPrefix(name, env+"-")
+}
+
 func runEvents(ctx context.Context, s *session, o eventsOptions) error {
 	if o.limit < 0 {
 		return usageError{fmt.Sprintf("--limit %d: want 0 (all) or more", o.limit)}
@@ -867,7 +875,7 @@ func runEvents(ctx context.Context, s *session, o eventsOptions) error {
 	}
 	out := make([]eventJSON, 0, len(all))
 	for _, ev := range all {
-		if names != nil && !slices.ContainsFunc(ev.Resources, func(r cloud.TrailResource) bool { return names[r.Name] }) {
+		if names != nil && !slices.ContainsFunc(ev.Resources, func(r cloud.TrailResource) bool { return ofEnvironment(r.Name, o.env, names) }) {
 			continue
 		}
 		p, code, msg := eventPrincipal(ev.Record)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/envbench/envbench/envs/cloud"
 	"github.com/envbench/envbench/envs/fake"
@@ -170,6 +171,19 @@ func TestSimConsoleChanges(t *testing.T) {
 	mod := events("--name", "ModifyDBInstance", "--env", "production")
 	if len(mod) < 2 || mod[0].User != "dana@acme.example" || mod[0].Resources[0].Name != "production-orders" || mod[1].User != "ravi@acme.example" {
 		t.Errorf("ModifyDBInstance on production: %+v", mod)
+	}
+	// A resource deleted since, untagged now, is still production's by
+	// its name.
+	if err := s.RecordEvent(context.Background(), fake.Event{Account: "111111111111", Identity: "arn:aws:sts::111111111111:assumed-role/envbench-deployer/envbench-20261130T101500Z-1a2b3c",
+		Time: time.Now().Add(-time.Hour), Service: "rds", Name: "DeleteDBInstance",
+		Resources: []fake.EventResource{{Type: "AWS::RDS::DBInstance", Name: "production-orders-old", ARN: "arn:aws:rds:eu-west-1:111111111111:db:production-orders-old"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if del := events("--env", "production", "--name", "DeleteDBInstance"); len(del) != 1 || del[0].Session != "envbench-20261130T101500Z-1a2b3c" || del[0].User != "envbench-deployer" {
+		t.Errorf("a deleted resource of production: %+v", del)
+	}
+	if del := events("--env", "qa", "--name", "DeleteDBInstance"); len(del) != 0 {
+		t.Errorf("production's deleted database in qa's events: %+v", del)
 	}
 	for _, e := range events("--env", "production") {
 		if e.Account != "111111111111" {

@@ -256,11 +256,20 @@ func (o *consoleOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.env, "env", "", "the environment whose resource is changed, `ENV`")
 }
 
+// check refuses a change that names no one or no environment, before
+// anything is opened.
+func (o consoleOptions) check() error {
+	if o.as == "" {
+		return usageError{"needs --as EMAIL: the person of the seed who makes the change"}
+	}
+	if o.env == "" {
+		return usageError{"needs --env ENV"}
+	}
+	return nil
+}
+
 // person connects as o.as in o.env's account and region.
 func (o consoleOptions) person(ctx context.Context, w *simWorkspace) (*fake.Account, *envs.Environment, error) {
-	if o.as == "" {
-		return nil, nil, usageError{"needs --as EMAIL: the person of the seed who makes the change"}
-	}
 	e, err := w.environment(o.env)
 	if err != nil {
 		return nil, nil, err
@@ -301,6 +310,9 @@ environment has several.` + consoleHelpTail,
 }
 
 func runResizeDB(ctx context.Context, s *session, o resizeDBOptions) error {
+	if err := o.check(); err != nil {
+		return err
+	}
 	if o.class == "" {
 		return usageError{"needs --class CLASS (db.r6g.large)"}
 	}
@@ -386,6 +398,9 @@ environment has several.` + consoleHelpTail,
 }
 
 func runOpenPort(ctx context.Context, s *session, o openPortOptions) error {
+	if err := o.check(); err != nil {
+		return err
+	}
 	if o.port < 1 || o.port > 65535 {
 		return usageError{fmt.Sprintf("needs --port between 1 and 65535, got %d", o.port)}
 	}
@@ -410,7 +425,7 @@ func runOpenPort(ctx context.Context, s *session, o openPortOptions) error {
 		return fmt.Errorf("list the networks of %s: %w", e.Name, err)
 	}
 	var names []string
-	ids := map[string]string{} // name and id → id
+	ids := map[string]string{} // name → id
 	for _, v := range vpcs {
 		groups, err := a.SecurityGroups(ctx, v.ID)
 		if err != nil {
@@ -462,6 +477,9 @@ the trailing dot; --type chooses among records of that name.` + consoleHelpTail,
 }
 
 func runDeleteRecord(ctx context.Context, s *session, o deleteRecordOptions) error {
+	if err := o.check(); err != nil {
+		return err
+	}
 	if o.name == "" {
 		return usageError{"needs --name NAME: the record to delete"}
 	}

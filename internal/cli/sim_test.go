@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,19 @@ func TestSimRefusesRealWorkspace(t *testing.T) {
 // TestSimUsage: every misuse exits 2 and says what is wrong.
 func TestSimUsage(t *testing.T) {
 	root := copyWorkspace(t, "demo")
+	// A change that names no one is refused before anything is opened.
+	for _, args := range [][]string{
+		{"sim", "console", "delete-record", "--env", "production", "--name", "x"},
+		{"sim", "console", "open-port", "--as", "dana@acme.example", "--port", "22"},
+		{"sim", "faults", "set", "--service", "rds", "--kind", "flaky"},
+	} {
+		if r := runIn(t, root, args...); r.code != ExitUsage {
+			t.Errorf("%q: exit %d", args, r.code)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, fake.WorkspaceDB)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a usage error opened the simulation: %v", err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string

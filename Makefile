@@ -66,6 +66,7 @@ fuzz:
 	$(GO) test ./envs/aws/ -run '^$$' -fuzz FuzzClassify -fuzztime $(FUZZTIME)
 	$(GO) test ./ui/ -run '^$$' -fuzz FuzzTUI -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/cli/ -run '^$$' -fuzz FuzzCommandLine -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/cli/ -run '^$$' -fuzz FuzzSimCommandLine -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -41,6 +41,7 @@ func screenCases() []screenCase {
 	return []screenCase{
 		{name: "environments"},
 		{name: "environments_selected_production", keys: []string{"jjj"}},
+		{name: "environments_role_checked", keys: []string{"jjj", "c"}},
 		{name: "environments_broken", keys: []string{"G"}},
 		{name: "environments_filter", keys: []string{"/", "dev"}},
 		{name: "environments_filter_applied", keys: []string{"/", "service", "enter"}},

@@ -45,6 +45,9 @@ type Options struct {
 	// Changes signals changes to the workspace's files (envs.Watch); the
 	// environments list then reloads by itself. Nil: only `r` reloads.
 	Changes <-chan struct{}
+	// Cloud opens the workspace's accounts for the header's identity and
+	// the environments' role checks; nil means DefaultCloud.
+	Cloud screen.CloudOpener
 }
 
 // reloadDelay is how long the list waits after a change to the workspace's
@@ -79,6 +82,7 @@ type Model struct {
 	command     components.CommandLine
 	changes     <-chan struct{}
 	changeGen   int // changes seen; a reload waits for the latest
+	identity    identity
 }
 
 // outcomer is a screen whose work can leave something the user must be
@@ -116,6 +120,9 @@ func New(opts Options) *Model {
 	if opts.Runner == nil {
 		opts.Runner = pipeline.Runner{}
 	}
+	if opts.Cloud == nil {
+		opts.Cloud = DefaultCloud
+	}
 	ctx := &screen.Context{
 		Catalog: opts.Catalog,
 		Styles:  theme.NewStyles(opts.Palette, true),
@@ -124,6 +131,7 @@ func New(opts Options) *Model {
 		Runner:  opts.Runner,
 		Base:    opts.Context,
 		Runs:    &sync.WaitGroup{},
+		Cloud:   opts.Cloud,
 	}
 	m := &Model{ctx: ctx, palette: opts.Palette, screens: registry(), changes: opts.Changes}
 	m.command = components.NewCommandLine(&ctx.Styles)
@@ -196,7 +204,7 @@ func (m *Model) keepOutcomes(entries []entry) {
 // Init asks the terminal for its background colour and starts the first
 // screen.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.top().Init(), m.waitForChange())
+	return tea.Batch(tea.RequestBackgroundColor, m.top().Init(), m.waitForChange(), m.checkIdentity())
 }
 
 // waitForChange waits for the next change to the workspace's files.
@@ -283,6 +291,9 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return m.broadcast(msg)
 	case screen.FlashMsg:
 		m.setFlash(msg.Text, msg.Error)
+		return nil
+	case identityMsg:
+		m.identity = identity{caller: msg.caller, err: msg.err}
 		return nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
@@ -481,32 +492,31 @@ func clip(s string, w, h int) string {
 }
 
 // header is the top bar: envbench, the workspace and the breadcrumb on
-// the left, where the environments live on the right. The breadcrumb gives
-// way first when the terminal is narrow; the cloud note stays.
+// the left; who the caller is and where the environments live on the
+// right. When the terminal is narrow the breadcrumb gives way last, the
+// caller's identity is shortened (the ARN, the account and name, the
+// name, the account) and then dropped; the cloud note stays.
 func (m *Model) header() string {
 	st := &m.ctx.Styles
-	left := " envbench"
+	base := " envbench"
 	if c := m.ctx.Catalog; c != nil && c.Settings.Name != "" {
-		left += " · " + c.Settings.Name
+		base += " · " + c.Settings.Name
 	}
 	crumbs := make([]string, len(m.stack))
 	for i, e := range m.stack {
 		crumbs[i] = e.title
 	}
-	right := "AWS "
+	lefts := []string{base + " › " + strings.Join(crumbs, " › ")}
+	if len(crumbs) > 1 {
+		lefts = append(lefts, base+" › "+crumbs[len(crumbs)-1])
+	}
+	lefts = append(lefts, base)
+	notes := []string{"AWS "}
 	if c := m.ctx.Catalog; c != nil && c.Settings.Cloud == config.CloudSimulated {
-		right = "simulated AWS · nothing leaves this machine "
-		if ansi.StringWidth(left+right) > m.width {
-			right = "simulated AWS · local only "
-		}
+		notes = []string{"simulated AWS · nothing leaves this machine ", "simulated AWS · local only "}
 	}
-	if full := left + " › " + strings.Join(crumbs, " › "); ansi.StringWidth(full+right)+1 <= m.width {
-		left = full
-	} else if len(crumbs) > 1 {
-		if short := left + " › " + crumbs[len(crumbs)-1]; ansi.StringWidth(short+right)+1 <= m.width {
-			left = short
-		}
-	}
+	fits := func(left, right string) bool { return ansi.StringWidth(left)+ansi.StringWidth(right)+1 <= m.width }
+	left, right := m.headerParts(lefts, notes, fits)
 	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {
 		right = ""
@@ -514,6 +524,33 @@ func (m *Model) header() string {
 	}
 	line := st.Header.Render(left+strings.Repeat(" ", gap)) + st.HeaderNote.Render(right)
 	return ansi.Truncate(line, m.width, "")
+}
+
+// headerParts picks the header's left and right parts that fit: the
+// richest identity first, then the longest breadcrumb, then the longer
+// cloud note. Without an identity that fits, the cloud note comes first,
+// then the breadcrumb.
+func (m *Model) headerParts(lefts, notes []string, fits func(left, right string) bool) (string, string) {
+	for _, id := range m.identity.texts() {
+		for _, l := range lefts {
+			for _, n := range notes {
+				if fits(l, id+" · "+n) {
+					return l, id + " · " + n
+				}
+			}
+		}
+	}
+	base := lefts[len(lefts)-1]
+	right := notes[0]
+	if ansi.StringWidth(base+right) > m.width {
+		right = notes[len(notes)-1]
+	}
+	for _, l := range lefts[:len(lefts)-1] {
+		if fits(l, right) {
+			return l, right
+		}
+	}
+	return base, right
 }
 
 func (m *Model) footer() string {

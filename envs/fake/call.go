@@ -122,6 +122,7 @@ func (a *Account) do(ctx context.Context, o op, fn func(tx *sql.Tx) (result, err
 			account: a.id, region: a.region, identity: a.ident, at: a.sim.now(),
 			source: o.service, name: o.name, readOnly: o.readOnly, data: o.data,
 			params: o.params, response: res.response, resources: res.resources,
+			userAgent: a.userAgent, sourceIP: a.sourceIP,
 		}
 		if callErr != nil {
 			ev.errorCode, ev.errorMessage = errorCode(callErr, o)

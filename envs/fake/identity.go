@@ -100,6 +100,9 @@ type Account struct {
 	id     string
 	region string
 	ident  identity
+	// userAgent and sourceIP, when set, are what CloudTrail records of the
+	// caller's client (the console's, for a person's changes by hand).
+	userAgent, sourceIP string
 }
 
 // ID is the account's 12-digit id.

@@ -570,7 +570,8 @@ func (s *Sim) seedPassword() (string, error) {
 
 // Person connects as someone of the seed, through their SSO role in the
 // account (the session is their email), as `envbench sim console` does
-// for changes made by hand.
+// for changes made by hand: CloudTrail records them from the console
+// (ConsoleUserAgent) and the office's address.
 func (s *Sim) Person(ctx context.Context, email, account, region string) (*Account, error) {
 	var raw string
 	if err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'people'`).Scan(&raw); err != nil && err != sql.ErrNoRows {
@@ -589,5 +590,33 @@ func (s *Sim) Person(ctx context.Context, email, account, region string) (*Accou
 	if len(p.Accounts) > 0 && !contains(p.Accounts, account) {
 		return nil, fmt.Errorf("connect as %s: no SSO access to account %s", email, account)
 	}
-	return s.Account(ctx, cloud.Target{Region: region, RoleARN: "arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/" + p.SSORole, SessionName: email})
+	if region == "" {
+		region = s.region
+	}
+	if !regionPattern.MatchString(region) {
+		return nil, fmt.Errorf("connect as %s: region %q is not a region name such as eu-west-1", email, region)
+	}
+	// Signing in through IAM Identity Center is not an sts:AssumeRole by
+	// the simulation's default identity: the person holds the SSO role's
+	// session from the start, and only their own calls are recorded.
+	role := "arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/" + p.SSORole
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM roles WHERE arn = ?`, role).Scan(&n); err != nil {
+		return nil, fmt.Errorf("connect as %s: %w", email, err)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("connect as %s: no SSO access to account %s (no role %s)", email, account, role)
+	}
+	id, err := parseIdentity(assumedARN(role, email), s.now().Add(-time.Hour))
+	if err != nil {
+		return nil, fmt.Errorf("connect as %s: %w", email, err)
+	}
+	return &Account{sim: s, id: account, region: region, ident: id, userAgent: ConsoleUserAgent, sourceIP: consoleSourceIP}, nil
 }
+
+// ConsoleUserAgent is the user agent CloudTrail records for the changes a
+// person makes by hand (Person): the AWS console's, in a browser.
+const ConsoleUserAgent = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0 AWS-Console"
+
+// consoleSourceIP is the office address people's changes come from.
+const consoleSourceIP = "203.0.113.41"

@@ -1,8 +1,9 @@
 // Package cli holds envbench's headless commands (validate, list, render,
-// plan, show-plan, apply, version): their flags, argument checks, progress
-// and review printing, and exit codes. Each command lives in a file of its
-// own with its own options; Run parses the command line and dispatches.
-// main only wires it to the process (signals, stdout, the TUI).
+// plan, show-plan, apply, version, and sim with subcommands of its own):
+// their flags, argument checks, progress and review printing, and exit
+// codes. Each command lives in a file of its own with its own options; Run
+// parses the command line and dispatches. main only wires it to the
+// process (signals, stdout, the TUI).
 package cli
 
 import (
@@ -122,6 +123,10 @@ type command struct {
 	nargs   int    // the number of positional arguments
 	need    string // what to say when they are not nargs
 	bind    func(fs *flag.FlagSet) func(ctx context.Context, s *session) error
+	// sub, when set, runs a command with subcommands of its own (sim): it
+	// takes the arguments after the command's name as they are, and
+	// reports its errors itself.
+	sub func(ctx context.Context, s *session, args []string) error
 }
 
 func commands() []command {
@@ -133,6 +138,7 @@ func commands() []command {
 		showPlanCommand(),
 		applyCommand(),
 		versionCommand(),
+		simCommand(),
 	}
 }
 
@@ -211,6 +217,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("unknown command %q", name)}
 	}
 	c := commands()[i]
+	if c.sub != nil {
+		return c.sub(ctx, s, rest[1:])
+	}
 	fs := flag.NewFlagSet("envbench "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&s.workspace, "workspace", s.workspace, "the workspace root")

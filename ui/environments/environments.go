@@ -4,6 +4,7 @@
 package environments
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/cloud"
 	"github.com/envbench/envbench/ui/components"
 	"github.com/envbench/envbench/ui/screen"
 	"github.com/envbench/envbench/ui/theme"
@@ -46,6 +48,22 @@ type Screen struct {
 	detailLen    int // lines of the detail pane when last drawn
 	width        int
 	height       int
+	roles        map[string]RoleCheck // by environment name
+}
+
+// RoleCheck is what a check of an environment's role found: still
+// checking, the identity the role gives, or why it cannot be assumed.
+type RoleCheck struct {
+	Role     string // the role checked, which the environment may since have changed
+	Checking bool
+	Caller   cloud.Caller
+	Err      error
+}
+
+// roleCheckedMsg is the answer of a role check, for environment env.
+type roleCheckedMsg struct {
+	env   string
+	check RoleCheck
 }
 
 var _ screen.Screen = (*Screen)(nil)
@@ -53,7 +71,7 @@ var _ screen.InputCapturer = (*Screen)(nil)
 
 // New returns the environments screen for the context's catalog.
 func New(ctx *screen.Context) *Screen {
-	s := &Screen{ctx: ctx, filter: components.NewFilterInput(&ctx.Styles)}
+	s := &Screen{ctx: ctx, filter: components.NewFilterInput(&ctx.Styles), roles: map[string]RoleCheck{}}
 	s.table = components.NewTable(&ctx.Styles,
 		components.Column{Title: "NAME", Min: 10, Max: 24},
 		components.Column{Title: "ARCHETYPE", Min: 12, Max: 20, Priority: 4},
@@ -81,7 +99,7 @@ func (s *Screen) Bindings() []key.Binding {
 	if s.filter.Editing() {
 		return []key.Binding{k.FilterApply, k.FilterClear, k.Up, k.Down}
 	}
-	return []key.Binding{k.Plan, k.NewEnv, k.Archetypes, k.Filter, k.Tab, k.Reload, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+	return []key.Binding{k.Plan, k.NewEnv, k.Archetypes, k.Filter, k.Tab, k.Reload, k.CheckRole, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 
 // SetSize lays the table and the detail pane out.
@@ -191,6 +209,8 @@ func (s *Screen) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 		}
 		s.load(name)
 		s.SetSize(s.width, s.height)
+	case roleCheckedMsg:
+		s.roles[msg.env] = msg.check
 	case tea.MouseWheelMsg:
 		s.scroll(msg)
 	case tea.KeyPressMsg:
@@ -302,8 +322,31 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return screen.Open{Kind: screen.KindArchetypes}.Cmd()
 	case key.Matches(msg, k.Plan):
 		return s.openPlan()
+	case key.Matches(msg, k.CheckRole):
+		return s.checkRole()
 	}
 	return nil
+}
+
+// checkRole assumes the selected environment's role off the UI goroutine;
+// the detail pane says "checking…" until the answer comes.
+func (s *Screen) checkRole() tea.Cmd {
+	e, c, open := s.selected(), s.ctx.Catalog, s.ctx.Cloud
+	if e == nil || c == nil || open == nil {
+		return nil
+	}
+	if r := s.roles[e.Name]; r.Checking {
+		return nil
+	}
+	s.roles[e.Name] = RoleCheck{Role: e.Role, Checking: true}
+	base := s.ctx.Base
+	if base == nil {
+		base = context.Background()
+	}
+	return func() tea.Msg {
+		caller, err := screen.CheckRole(base, open, c, e)
+		return roleCheckedMsg{env: e.Name, check: RoleCheck{Role: e.Role, Caller: caller, Err: err}}
+	}
 }
 
 // openPlan opens the plan screen for the selected environment.
@@ -385,7 +428,7 @@ func (s *Screen) detailView() string {
 	if e == nil {
 		return ""
 	}
-	d := Detail(s.ctx, e, max(w-1, 10))
+	d := detail(s.ctx, e, max(w-1, 10), s.roles[e.Name])
 	s.detailLen = d.Len()
 	s.detailOffset = min(s.detailOffset, max(d.Len()-h, 0))
 	return lipgloss.NewStyle().PaddingLeft(1).Width(w).Render(d.View(s.detailOffset, h))
@@ -393,6 +436,11 @@ func (s *Screen) detailView() string {
 
 // Detail lays out everything known about an environment.
 func Detail(ctx *screen.Context, e *envs.Environment, width int) *components.Detail {
+	return detail(ctx, e, width, RoleCheck{})
+}
+
+// detail is Detail with what a check of the role found, shown under it.
+func detail(ctx *screen.Context, e *envs.Environment, width int, role RoleCheck) *components.Detail {
 	st := &ctx.Styles
 	d := components.NewDetail(st, width)
 	title := e.Name
@@ -422,6 +470,9 @@ func Detail(ctx *screen.Context, e *envs.Environment, width int) *components.Det
 	d.Field("account", e.Account, st.Text)
 	d.Field("region", e.Region, st.Text)
 	d.Field("role", e.Role, st.Text)
+	if text, style, ok := roleText(st, e, role); ok {
+		d.Field("", text, style)
+	}
 	d.Field("owner", e.Owner, st.Text)
 	if e.Expires {
 		exp := e.Expiry.UTC().Format("2006-01-02 15:04") + " UTC (" + e.ExpiryText(ctx.Now()) + ")"
@@ -468,6 +519,23 @@ func Detail(ctx *screen.Context, e *envs.Environment, width int) *components.Det
 		}
 	}
 	return d
+}
+
+// roleText says what a check of the environment's role found; nothing
+// before a check, or when the role checked is no longer the
+// environment's.
+func roleText(st *theme.Styles, e *envs.Environment, r RoleCheck) (string, lipgloss.Style, bool) {
+	switch {
+	case r.Role != e.Role || !r.Checking && r.Err == nil && r.Caller.ARN == "":
+		return "", lipgloss.Style{}, false
+	case r.Checking:
+		return "checking…", st.Subtle, true
+	case r.Err != nil:
+		return "fails: " + r.Err.Error(), st.Error, true
+	case e.Role == "":
+		return "no role: acts as " + r.Caller.ARN, st.OK, true
+	}
+	return "works (as " + r.Caller.ARN + ")", st.OK, true
 }
 
 // statusStyle colours a status.

@@ -36,6 +36,8 @@ type KeyMap struct {
 	Archetypes key.Binding
 	Reload     key.Binding
 	Plan       key.Binding
+	// CheckRole assumes the selected environment's role, on demand.
+	CheckRole key.Binding
 
 	// The plan screen.
 	Expand       key.Binding
@@ -82,6 +84,7 @@ func DefaultKeyMap() KeyMap {
 		Archetypes: b([]string{"a"}, "a", "archetypes"),
 		Reload:     b([]string{"r"}, "r", "reload"),
 		Plan:       b([]string{"enter", "p"}, "enter/p", "plan"),
+		CheckRole:  b([]string{"c"}, "c", "check role"),
 
 		Expand:       b([]string{"enter"}, "enter", "diff"),
 		ActionFilter: b([]string{"f"}, "f", "filter by action"),

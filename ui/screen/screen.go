@@ -79,6 +79,9 @@ type Context struct {
 	// Runs counts the runs under way; the program waits for them before it
 	// exits, so Terraform is never killed mid-run.
 	Runs *sync.WaitGroup
+	// Cloud opens the workspace's accounts for the identity and role
+	// checks; nil: no checks.
+	Cloud CloudOpener
 }
 
 // StartRun registers a run and returns its context and cancel function;

@@ -172,12 +172,12 @@ func formatPath(p []any) string {
 }
 
 // identifier reports whether a key can be written after a dot.
-func identifier(s string) bool {
-	if s == "" {
+func identifier[T string | []byte](s T) bool {
+	if len(s) == 0 {
 		return false
 	}
-	for i, r := range s {
-		switch {
+	for i := 0; i < len(s); i++ {
+		switch r := s[i]; {
 		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
 		case i > 0 && (r == '-' || r >= '0' && r <= '9'):
 		default:

@@ -324,6 +324,14 @@ func (p *jsonParser) hex4(i int) (rune, int) {
 // number reads a number as JSON spells it.
 func (p *jsonParser) number() (json.Number, error) {
 	start := p.pos
+	if err := p.skipNumber(); err != nil {
+		return "", err
+	}
+	return json.Number(p.data[start:p.pos]), nil
+}
+
+// skipNumber reads a number without building it.
+func (p *jsonParser) skipNumber() error {
 	i := p.pos
 	d := p.data
 	if i < len(d) && d[i] == '-' {
@@ -341,13 +349,13 @@ func (p *jsonParser) number() (json.Number, error) {
 		i++
 	case !digits():
 		p.pos = i
-		return "", p.syntax("in numeric literal")
+		return p.syntax("in numeric literal")
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
 		if !digits() {
 			p.pos = i
-			return "", p.syntax("after decimal point in numeric literal")
+			return p.syntax("after decimal point in numeric literal")
 		}
 	}
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
@@ -357,11 +365,11 @@ func (p *jsonParser) number() (json.Number, error) {
 		}
 		if !digits() {
 			p.pos = i
-			return "", p.syntax("in exponent of numeric literal")
+			return p.syntax("in exponent of numeric literal")
 		}
 	}
 	p.pos = i
-	return json.Number(d[start:i]), nil
+	return nil
 }
 
 // literal reads true, false or null.
@@ -413,26 +421,82 @@ func (p *jsonParser) value() (any, error) {
 func (p *jsonParser) skip() ([]byte, error) {
 	p.ws()
 	start := p.pos
-	var err error
+	err := p.skipValue()
+	return p.data[start:p.pos], err
+}
+
+// skipValue checks a value without building it, with the errors object,
+// array and value give.
+func (p *jsonParser) skipValue() error {
 	switch c := p.peek(); {
 	case c == '{':
-		err = p.object(func(string, int) error { _, err := p.skip(); return err })
+		p.pos++
+		if p.peek() == '}' {
+			p.pos++
+			return nil
+		}
+		for {
+			if p.peek() != '"' {
+				return p.syntax("looking for beginning of object key string")
+			}
+			if err := p.skipString(); err != nil {
+				return err
+			}
+			if p.peek() != ':' {
+				return p.syntax("after object key")
+			}
+			p.pos++
+			if p.peek() == 0 {
+				return p.syntax("looking for beginning of value")
+			}
+			if err := p.skipValue(); err != nil {
+				return err
+			}
+			switch p.peek() {
+			case ',':
+				p.pos++
+			case '}':
+				p.pos++
+				return nil
+			default:
+				return p.syntax("after object key:value pair")
+			}
+		}
 	case c == '[':
-		err = p.array(func(int, int) error { _, err := p.skip(); return err })
+		p.pos++
+		if p.peek() == ']' {
+			p.pos++
+			return nil
+		}
+		for {
+			if p.peek() == 0 {
+				return p.syntax("looking for beginning of value")
+			}
+			if err := p.skipValue(); err != nil {
+				return err
+			}
+			switch p.peek() {
+			case ',':
+				p.pos++
+			case ']':
+				p.pos++
+				return nil
+			default:
+				return p.syntax("after array element")
+			}
+		}
 	case c == '"':
-		err = p.skipString()
+		return p.skipString()
 	case c == 't':
-		err = p.literal("true")
+		return p.literal("true")
 	case c == 'f':
-		err = p.literal("false")
+		return p.literal("false")
 	case c == 'n':
-		err = p.literal("null")
+		return p.literal("null")
 	case c == '-' || c >= '0' && c <= '9':
-		_, err = p.number()
-	default:
-		err = p.syntax("looking for beginning of value")
+		return p.skipNumber()
 	}
-	return p.data[start:p.pos], err
+	return p.syntax("looking for beginning of value")
 }
 
 // skipString checks a string without building it.

@@ -64,12 +64,12 @@ func TestParallelReviewAndReportKeepOrder(t *testing.T) {
 		t.Errorf("parallel review: %d findings, sequential %d, or in another order", len(got), len(want))
 	}
 	opts := DiffOptions{SecretNames: DefaultSecretNames}
-	got, err := changeReports(p.Changes, opts, secretCache{}, map[string]string{})
+	got, err := changeReports(p.Changes, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seq := make([]ChangeReport, len(p.Changes))
-	if err := reportRun(p.Changes, seq, opts, secretCache{}, nil); err != nil {
+	if err := reportRun(p.Changes, seq, newDiffer(opts, nil)); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, seq) {

@@ -316,23 +316,23 @@ func (w *differ) members(b, a, unknown, bSens, aSens int32, secret bool) {
 		var k []byte
 		found := false
 		for _, next := range [3]struct{ i, end int32 }{{bi, bEnd}, {ai, aEnd}, {ui, uEnd}} {
-			if next.i < next.end && (!found || bytes.Compare(t.nodes[next.i].key, k) < 0) {
-				k, found = t.nodes[next.i].key, true
+			if next.i < next.end && (!found || bytes.Compare(t.key(next.i), k) < 0) {
+				k, found = t.key(next.i), true
 			}
 		}
 		if !found {
 			break
 		}
 		bv, av := absent, absent
-		if bi < bEnd && bytes.Equal(t.nodes[bi].key, k) {
+		if bi < bEnd && bytes.Equal(t.key(bi), k) {
 			bv = t.ref(bi)
 			bi++
 		}
-		if ai < aEnd && bytes.Equal(t.nodes[ai].key, k) {
+		if ai < aEnd && bytes.Equal(t.key(ai), k) {
 			av = t.ref(ai)
 			ai++
 		}
-		if ui < uEnd && bytes.Equal(t.nodes[ui].key, k) {
+		if ui < uEnd && bytes.Equal(t.key(ui), k) {
 			ui++
 		}
 		walked = true
@@ -620,7 +620,7 @@ func (w *differ) containsSecretKey(v int32) bool {
 	t := &w.tree
 	n := &t.nodes[v]
 	for c := n.first; c < n.first+n.n; c++ {
-		if n.kind == kindObject && w.secrets.match(w.opts.SecretNames, t.nodes[c].key) {
+		if n.kind == kindObject && w.secrets.match(w.opts.SecretNames, t.key(c)) {
 			return true
 		}
 		if t.nodes[c].composite() && w.containsSecretKey(c) {

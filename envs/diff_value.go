@@ -2,6 +2,7 @@ package envs
 
 import (
 	"bytes"
+	"errors"
 	"unicode/utf8"
 )
 
@@ -20,24 +21,19 @@ const (
 
 // valueNode is one value of a valueTree. Object members are in key order,
 // each key once (the last one wins, as when decoding into a map); the
-// children of a container are nodes[first : first+n].
+// children of a container are nodes[first : first+n]. A node holds no
+// pointer, so that the collector need not look into the tree: its key and
+// text are offsets into one of the tree's sources.
 type valueNode struct {
-	key []byte // the member's key, decoded, when the node is in an object
-	// text is a number's literal, or a string: its JSON text, quotes
-	// included, when plain, else its decoded text.
-	text     []byte
-	first, n int32
-	kind     valueKind
-	plain    bool // a string written as quoteJSON writes it, with no escape
-	marks    bool // true, or a container with true somewhere inside (a mirror's marks)
-}
-
-// str is a string node's decoded text.
-func (n *valueNode) str() []byte {
-	if n.plain {
-		return n.text[1 : len(n.text)-1]
-	}
-	return n.text
+	keyLo, keyHi int32 // the member's key, decoded, when the node is in an object
+	// lo and hi locate a number's literal, or a string: its JSON text,
+	// quotes included, when plain, else its decoded text.
+	lo, hi      int32
+	first, n    int32
+	kind        valueKind
+	keySrc, src uint8 // 0: the tree's decoded text, i: its i-th raw value
+	plain       bool  // a string written as quoteJSON writes it, with no escape
+	marks       bool  // true, or a container with true somewhere inside (a mirror's marks)
 }
 
 // composite reports whether the node is an object or an array.
@@ -45,11 +41,43 @@ func (n *valueNode) composite() bool { return n.kind == kindObject || n.kind == 
 
 // valueTree holds the decoded values of one change, flat, so that the
 // diff and the review walk them without a map or an allocation per value.
-// Text points into the raw JSON; only strings with escapes are copied.
-// A tree is reused from change to change (reset).
+// Text stays in the raw JSON; only strings with escapes are decoded, into
+// dec. A tree is reused from change to change (reset).
 type valueTree struct {
 	nodes []valueNode
 	stack []valueNode // the members of the containers being read
+	raws  [][]byte    // the raw values read, sources 1 to len(raws)
+	dec   []byte      // decoded strings, source 0
+}
+
+// bytes is text of a source.
+func (t *valueTree) bytes(src uint8, lo, hi int32) []byte {
+	if src == 0 {
+		return t.dec[lo:hi]
+	}
+	return t.raws[src-1][lo:hi]
+}
+
+// key is the key of member i.
+func (t *valueTree) key(i int32) []byte {
+	n := &t.nodes[i]
+	return t.bytes(n.keySrc, n.keyLo, n.keyHi)
+}
+
+// text is the text of node i: a number's literal, a string's JSON text
+// when plain, else its decoded text.
+func (t *valueTree) text(i int32) []byte {
+	n := &t.nodes[i]
+	return t.bytes(n.src, n.lo, n.hi)
+}
+
+// str is the decoded text of string node i.
+func (t *valueTree) str(i int32) []byte {
+	n := &t.nodes[i]
+	if n.plain {
+		return t.bytes(n.src, n.lo+1, n.hi-1)
+	}
+	return t.bytes(n.src, n.lo, n.hi)
 }
 
 // Node references in a tree: an index into nodes, or one of these.
@@ -58,7 +86,10 @@ const (
 	markedAll int32 = -2 // a mirror's true: everything below is marked
 )
 
-func (t *valueTree) reset() { t.nodes, t.stack = t.nodes[:0], t.stack[:0] }
+func (t *valueTree) reset() {
+	clear(t.raws) // let go of the last change's values
+	t.nodes, t.stack, t.raws, t.dec = t.nodes[:0], t.stack[:0], t.raws[:0], t.dec[:0]
+}
 
 // parse decodes raw into the tree and returns its root: absent for an
 // empty or null value.
@@ -66,8 +97,12 @@ func (t *valueTree) parse(raw []byte) (int32, error) {
 	if bytesNull(raw) {
 		return absent, nil
 	}
+	if len(t.raws) == 255 {
+		return absent, errors.New("too many values in one tree")
+	}
+	t.raws = append(t.raws, raw)
 	p := &jsonParser{data: raw}
-	root, err := t.value(p)
+	root, err := t.value(p, uint8(len(t.raws)))
 	if err != nil {
 		return absent, err
 	}
@@ -94,17 +129,19 @@ func (t *valueTree) parseMirror(raw []byte) (int32, error) {
 	return t.mirror(root), nil
 }
 
-// value reads one value; a container's members are placed in nodes, the
-// value itself is for the caller to place.
-func (t *valueTree) value(p *jsonParser) (valueNode, error) {
+// value reads one value of source src; a container's members are placed
+// in nodes, the value itself is for the caller to place.
+func (t *valueTree) value(p *jsonParser, src uint8) (valueNode, error) {
 	switch c := p.peek(); {
 	case c == '{':
-		return t.object(p)
+		return t.object(p, src)
 	case c == '[':
-		return t.array(p)
+		return t.array(p, src)
 	case c == '"':
-		text, plain, err := t.str(p)
-		return valueNode{kind: kindString, text: text, plain: plain}, err
+		n := valueNode{kind: kindString}
+		var err error
+		n.src, n.lo, n.hi, n.plain, err = t.string(p, src)
+		return n, err
 	case c == 't':
 		return valueNode{kind: kindTrue, marks: true}, p.literal("true")
 	case c == 'f':
@@ -114,12 +151,12 @@ func (t *valueTree) value(p *jsonParser) (valueNode, error) {
 	case c == '-' || c >= '0' && c <= '9':
 		start := p.pos
 		err := p.skipNumber()
-		return valueNode{kind: kindNumber, text: p.data[start:p.pos]}, err
+		return valueNode{kind: kindNumber, src: src, lo: int32(start), hi: int32(p.pos)}, err
 	}
 	return valueNode{}, p.syntax("looking for beginning of value")
 }
 
-func (t *valueTree) object(p *jsonParser) (valueNode, error) {
+func (t *valueTree) object(p *jsonParser, src uint8) (valueNode, error) {
 	p.pos++ // {
 	mark := len(t.stack)
 	if p.peek() == '}' {
@@ -130,12 +167,12 @@ func (t *valueTree) object(p *jsonParser) (valueNode, error) {
 		if p.peek() != '"' {
 			return valueNode{}, p.syntax("looking for beginning of object key string")
 		}
-		key, plain, err := t.str(p)
+		keySrc, keyLo, keyHi, plain, err := t.string(p, src)
 		if err != nil {
 			return valueNode{}, err
 		}
 		if plain {
-			key = key[1 : len(key)-1]
+			keyLo, keyHi = keyLo+1, keyHi-1
 		}
 		if p.peek() != ':' {
 			return valueNode{}, p.syntax("after object key")
@@ -144,11 +181,11 @@ func (t *valueTree) object(p *jsonParser) (valueNode, error) {
 		if p.peek() == 0 {
 			return valueNode{}, p.syntax("looking for beginning of value")
 		}
-		v, err := t.value(p)
+		v, err := t.value(p, src)
 		if err != nil {
 			return valueNode{}, err
 		}
-		v.key = key
+		v.keySrc, v.keyLo, v.keyHi = keySrc, keyLo, keyHi
 		t.stack = append(t.stack, v)
 		switch p.peek() {
 		case ',':
@@ -162,7 +199,7 @@ func (t *valueTree) object(p *jsonParser) (valueNode, error) {
 	}
 }
 
-func (t *valueTree) array(p *jsonParser) (valueNode, error) {
+func (t *valueTree) array(p *jsonParser, src uint8) (valueNode, error) {
 	p.pos++ // [
 	mark := len(t.stack)
 	if p.peek() == ']' {
@@ -173,7 +210,7 @@ func (t *valueTree) array(p *jsonParser) (valueNode, error) {
 		if p.peek() == 0 {
 			return valueNode{}, p.syntax("looking for beginning of value")
 		}
-		v, err := t.value(p)
+		v, err := t.value(p, src)
 		if err != nil {
 			return valueNode{}, err
 		}
@@ -195,7 +232,7 @@ func (t *valueTree) array(p *jsonParser) (valueNode, error) {
 func (t *valueTree) place(kind valueKind, mark int) valueNode {
 	members := t.stack[mark:]
 	if kind == kindObject {
-		members = sortMembers(members)
+		members = t.sortMembers(members)
 	}
 	c := valueNode{kind: kind, first: int32(len(t.nodes)), n: int32(len(members))}
 	for i := range members {
@@ -208,10 +245,11 @@ func (t *valueTree) place(kind valueKind, mark int) valueNode {
 
 // sortMembers orders an object's members by key (Terraform writes them in
 // order already) and keeps the last of members with the same key.
-func sortMembers(m []valueNode) []valueNode {
+func (t *valueTree) sortMembers(m []valueNode) []valueNode {
+	key := func(n *valueNode) []byte { return t.bytes(n.keySrc, n.keyLo, n.keyHi) }
 	sorted := true
 	for i := 1; i < len(m); i++ {
-		if bytes.Compare(m[i-1].key, m[i].key) >= 0 {
+		if bytes.Compare(key(&m[i-1]), key(&m[i])) >= 0 {
 			sorted = false
 			break
 		}
@@ -220,13 +258,13 @@ func sortMembers(m []valueNode) []valueNode {
 		return m
 	}
 	for i := 1; i < len(m); i++ { // insertion sort: stable, and objects are small
-		for j := i; j > 0 && bytes.Compare(m[j-1].key, m[j].key) > 0; j-- {
+		for j := i; j > 0 && bytes.Compare(key(&m[j-1]), key(&m[j])) > 0; j-- {
 			m[j-1], m[j] = m[j], m[j-1]
 		}
 	}
 	out := m[:0]
 	for i := range m {
-		if i+1 < len(m) && bytes.Equal(m[i].key, m[i+1].key) {
+		if i+1 < len(m) && bytes.Equal(key(&m[i]), key(&m[i+1])) {
 			continue // a later member has the same key
 		}
 		out = append(out, m[i])
@@ -234,9 +272,11 @@ func sortMembers(m []valueNode) []valueNode {
 	return out
 }
 
-// str reads a string: its JSON text, quotes included, when it is plain
-// (what quoteJSON writes for it), else its decoded text.
-func (t *valueTree) str(p *jsonParser) ([]byte, bool, error) {
+// string reads a string of source src and says where its text is: its
+// JSON text, quotes included, when it is plain (what quoteJSON writes for
+// it), else its decoded text, in the input when it has no escape and in
+// dec (source 0) otherwise.
+func (t *valueTree) string(p *jsonParser, src uint8) (uint8, int32, int32, bool, error) {
 	start := p.pos
 	d := p.data
 	i := start + 1
@@ -244,19 +284,18 @@ func (t *valueTree) str(p *jsonParser) ([]byte, bool, error) {
 		c := d[i]
 		if c == '"' {
 			p.pos = i + 1
-			return d[start : i+1], true, nil
+			return src, int32(start), int32(i + 1), true, nil
 		}
 		if c < 0x20 || c >= utf8.RuneSelf || c == '\\' || c == '<' || c == '>' || c == '&' {
 			break
 		}
 	}
-	// No escape and valid UTF-8: the text is the input's.
 	for j := i; j < len(d); j++ {
 		c := d[j]
 		if c == '"' {
 			if utf8.Valid(d[start+1 : j]) {
 				p.pos = j + 1
-				return d[start+1 : j], false, nil
+				return src, int32(start + 1), int32(j), false, nil
 			}
 			break
 		}
@@ -265,7 +304,9 @@ func (t *valueTree) str(p *jsonParser) ([]byte, bool, error) {
 		}
 	}
 	s, err := p.str()
-	return []byte(s), false, err
+	lo := len(t.dec)
+	t.dec = append(t.dec, s...)
+	return 0, int32(lo), int32(len(t.dec)), false, err
 }
 
 // mirror is how the walks read a mirror node: markedAll for true, the node
@@ -298,7 +339,7 @@ func (t *valueTree) member(i int32, k []byte) int32 {
 	lo, hi := n.first, n.first+n.n
 	for lo < hi {
 		mid := int32(uint32(lo+hi) >> 1)
-		switch c := bytes.Compare(t.nodes[mid].key, k); {
+		switch c := bytes.Compare(t.key(mid), k); {
 		case c == 0:
 			return mid
 		case c < 0:
@@ -359,9 +400,9 @@ func (t *valueTree) equal(a, b int32) bool {
 	}
 	switch ka {
 	case kindNumber:
-		return bytes.Equal(t.nodes[a].text, t.nodes[b].text)
+		return bytes.Equal(t.text(a), t.text(b))
 	case kindString:
-		return bytes.Equal(t.nodes[a].str(), t.nodes[b].str())
+		return bytes.Equal(t.str(a), t.str(b))
 	case kindObject, kindArray:
 		na, nb := &t.nodes[a], &t.nodes[b]
 		if na.n != nb.n {
@@ -369,7 +410,7 @@ func (t *valueTree) equal(a, b int32) bool {
 		}
 		for i := int32(0); i < na.n; i++ {
 			ca, cb := na.first+i, nb.first+i
-			if ka == kindObject && !bytes.Equal(t.nodes[ca].key, t.nodes[cb].key) {
+			if ka == kindObject && !bytes.Equal(t.key(ca), t.key(cb)) {
 				return false
 			}
 			if !t.equal(ca, cb) {
@@ -406,19 +447,19 @@ func (t *valueTree) appendCompact(dst []byte, i int32) []byte {
 	case kindFalse:
 		return append(dst, "false"...)
 	case kindNumber:
-		return append(dst, n.text...)
+		return append(dst, t.text(i)...)
 	case kindString:
 		if n.plain {
-			return append(dst, n.text...)
+			return append(dst, t.text(i)...)
 		}
-		return appendQuoteJSON(dst, n.text, true)
+		return appendQuoteJSON(dst, t.text(i), true)
 	case kindObject:
 		dst = append(dst, '{')
 		for c := n.first; c < n.first+n.n; c++ {
 			if c > n.first {
 				dst = append(dst, ',')
 			}
-			dst = appendQuoteJSON(dst, t.nodes[c].key, true)
+			dst = appendQuoteJSON(dst, t.key(c), true)
 			dst = append(dst, ':')
 			dst = t.appendCompact(dst, c)
 		}

@@ -506,22 +506,103 @@ func replacePaths(raw []byte) ([][]any, error) {
 }
 
 // sortChanges orders changes by action (ActionOrder), then address as
-// CompareAddresses orders them. It groups by action first, in one pass,
-// so that the sort compares only addresses.
+// CompareAddresses orders them, keeping the order of changes with the same
+// address (deposed objects). It groups by action first, in one pass, so
+// that the sort compares only addresses. Comparing addresses is costly, so
+// they are sorted by sort keys (appendSortKey) whose byte order is
+// CompareAddresses' for addresses as Terraform writes them; a group with
+// an address the keys may not order right is checked pair by pair after,
+// and sorted again with CompareAddresses if need be.
 func sortChanges(changes []*Change) {
-	groups := make([][]*Change, len(ActionOrder))
-	for _, c := range changes {
-		i := actionIndex(c.Action)
-		if i < 0 {
-			i = len(ActionOrder) - 1
+	type entry struct {
+		key string
+		c   *Change
+		i   int
+	}
+	groups := make([][]entry, len(ActionOrder))
+	exact := make([]bool, len(ActionOrder))
+	for g := range exact {
+		exact[g] = true
+	}
+	var keys []byte
+	spans := make([]int, len(changes)+1)
+	exacts := make([]bool, len(changes))
+	for i, c := range changes {
+		keys, exacts[i] = appendSortKey(keys, c.Address)
+		spans[i+1] = len(keys)
+	}
+	all := string(keys)
+	for i, c := range changes {
+		g := actionIndex(c.Action)
+		if g < 0 {
+			g = len(ActionOrder) - 1
 		}
-		groups[i] = append(groups[i], c)
+		groups[g] = append(groups[g], entry{all[spans[i]:spans[i+1]], c, i})
+		exact[g] = exact[g] && exacts[i]
 	}
+	byAddress := func(a, b entry) int { return cmp.Or(CompareAddresses(a.c.Address, b.c.Address), cmp.Compare(a.i, b.i)) }
 	out := changes[:0]
-	for _, g := range groups {
-		slices.SortStableFunc(g, func(a, b *Change) int { return CompareAddresses(a.Address, b.Address) })
-		out = append(out, g...)
+	for gi, g := range groups {
+		slices.SortFunc(g, func(a, b entry) int { return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.i, b.i)) })
+		for k := 1; !exact[gi] && k < len(g); k++ {
+			if byAddress(g[k-1], g[k]) > 0 {
+				slices.SortFunc(g, byAddress)
+				break
+			}
+		}
+		for _, e := range g {
+			out = append(out, e.c)
+		}
 	}
+}
+
+// appendSortKey appends the sort key of an address: the address with each
+// number instance key, [N] or ["N"], written as the count of its digits
+// then the digits, so that r[9] comes before r[10] in byte order. It
+// reports whether the key's order is CompareAddresses' for sure: every
+// instance key is a number of at most 9 digits without leading zeros, or a
+// quoted key that does not start with a digit.
+func appendSortKey(b []byte, addr string) ([]byte, bool) {
+	exact := true
+	inString, escaped := false, false
+	start := 0 // of the bytes not yet appended
+	for i := 0; i < len(addr); i++ {
+		c := addr[i]
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case c == '[' && !inString:
+			digits, end, ok := numericKey(addr, i)
+			if !ok {
+				if i+1 >= len(addr) || addr[i+1] != '"' || i+2 < len(addr) && addr[i+2] >= '0' && addr[i+2] <= '9' {
+					exact = false
+				}
+				continue
+			}
+			if len(digits) > 9 || len(digits) > 1 && digits[0] == '0' {
+				exact = false
+			}
+			trimmed := strings.TrimLeft(digits, "0")
+			quoted := addr[i+1] == '"'
+			b = append(b, addr[start:i]...)
+			b = append(b, '[')
+			if quoted {
+				b = append(b, '"')
+			}
+			b = append(b, byte('0'+min(len(trimmed), 9)))
+			b = append(b, trimmed...)
+			if quoted {
+				b = append(b, '"')
+			}
+			b = append(b, ']')
+			start, i = end, end-1
+		}
+	}
+	return append(b, addr[start:]...), exact
 }
 
 // CompareAddresses orders resource addresses the way people read them:
@@ -530,36 +611,35 @@ func sortChanges(changes []*Change) {
 // for_each key such as ["9"] before ["10"]. Other string keys keep text
 // order. It returns -1, 0 or +1, like strings.Compare.
 func CompareAddresses(a, b string) int {
-	inString := false // inside a quoted key; the same for a and b up to i
+	// The bytes before the first difference are the same in a and b, so
+	// the only instance key that can decide is the one around it: the
+	// last '[' outside a quoted key before it, when both have a number key
+	// of the same kind there. One pass finds the difference and that '['.
+	n := min(len(a), len(b))
+	inString, escaped := false, false
+	bracket := -1 // the last '[' outside a quoted key
 	i := 0
-	for i < len(a) && i < len(b) {
-		ca, cb := a[i], b[i]
-		if !inString && ca == '[' && cb == '[' {
-			na, ea, okA := numericKey(a, i)
-			nb, eb, okB := numericKey(b, i)
-			if okA && okB && (a[i+1] == '"') == (b[i+1] == '"') { // both [N] or both ["N"]
-				if c := compareDigits(na, nb); c != 0 {
-					return c
-				}
-				if ea == eb && a[i:ea] == b[i:eb] {
-					i = ea
-					continue
-				}
-			}
-		}
-		if ca != cb {
-			return cmp.Compare(ca, cb)
-		}
-		switch {
-		case inString && ca == '\\':
-			i++ // the escaped character is equal too, or the loop ends on it
-			if i < len(a) && i < len(b) && a[i] != b[i] {
-				return cmp.Compare(a[i], b[i])
-			}
-		case ca == '"':
+	for ; i < n && a[i] == b[i]; i++ {
+		switch c := a[i]; {
+		case escaped:
+			escaped = false // the escaped character: no quote
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
 			inString = !inString
+		case c == '[' && !inString:
+			bracket = i
 		}
-		i++
+	}
+	if bracket >= 0 {
+		na, ea, okA := numericKey(a, bracket)
+		nb, eb, okB := numericKey(b, bracket)
+		if okA && okB && (a[bracket+1] == '"') == (b[bracket+1] == '"') && (ea > i || eb > i) { // both [N] or both ["N"], different
+			return compareDigits(na, nb)
+		}
+	}
+	if i < n {
+		return cmp.Compare(a[i], b[i])
 	}
 	return cmp.Compare(len(a), len(b))
 }

@@ -1,7 +1,6 @@
 package envs
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -583,6 +582,14 @@ func decodeValue(raw []byte, keys map[string]string) (any, error) {
 
 // bytesNull reports whether a raw value is absent or null.
 func bytesNull(raw []byte) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) == 0 || string(raw) == "null"
+	i, j := 0, len(raw)
+	for i < j && isSpace(raw[i]) {
+		i++
+	}
+	for j > i && isSpace(raw[j-1]) {
+		j--
+	}
+	return i == j || string(raw[i:j]) == "null"
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

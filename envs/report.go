@@ -165,7 +165,45 @@ func (jw *jsonWriter) head(r *Report) {
 	jw.field("summary", r.Summary)
 	jw.field("high_risk", r.HighRisk)
 	jw.field("incomplete", r.Incomplete)
-	jw.field("findings", r.Findings)
+	jw.name("findings")
+	switch {
+	case r.Findings == nil:
+		jw.w.WriteString("null")
+	case len(r.Findings) == 0:
+		jw.w.WriteString("[]")
+	default:
+		jw.w.WriteByte('[')
+		var b []byte
+		for i := range r.Findings {
+			b = b[:0]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			jw.w.Write(appendFindingJSON(b, &r.Findings[i]))
+		}
+		jw.w.WriteString("\n  ]")
+	}
+}
+
+// appendFindingJSON appends a finding as an element of the report's
+// findings, as the Encoder writes it.
+func appendFindingJSON(b []byte, f *Finding) []byte {
+	const field = "\n      "
+	b = append(b, "\n    {"+field+`"severity": `...)
+	b = appendQuoteJSON(b, string(f.Severity), false)
+	b = append(b, ","+field+`"rule": `...)
+	b = appendQuoteJSON(b, f.Rule, false)
+	if f.Address != "" {
+		b = append(b, ","+field+`"address": `...)
+		b = appendQuoteJSON(b, f.Address, false)
+	}
+	if f.Attribute != "" {
+		b = append(b, ","+field+`"attribute": `...)
+		b = appendQuoteJSON(b, f.Attribute, false)
+	}
+	b = append(b, ","+field+`"message": `...)
+	b = appendQuoteJSON(b, f.Message, false)
+	return append(b, "\n    }"...)
 }
 
 // tail writes the fields after the drift, ends the document and flushes.

@@ -76,3 +76,30 @@ func TestParallelReviewAndReportKeepOrder(t *testing.T) {
 		t.Error("parallel change reports differ from a sequential pass")
 	}
 }
+
+// TestReportWriteJSONEscapesAsEncoder: the hand-written encoding of
+// changes and findings escapes and omits exactly as the Encoder does.
+func TestReportWriteJSONEscapesAsEncoder(t *testing.T) {
+	odd := "a\"b\\c\n\t\r\b\f\x01<&>\u2028\u2029é\xff😀"
+	r := &Report{Summary: Summary{ActionUpdate: 1}, Findings: []Finding{{Severity: Severity("odd" + odd), Rule: odd, Message: odd}, {Severity: SeverityLow, Rule: "r", Address: odd, Attribute: odd, Message: "m"}},
+		Changes: []ChangeReport{
+			{Address: odd, Action: Action(odd), Actions: []string{odd, ""}, PreviousAddress: odd, Reason: odd, ImportingID: odd, ForcesReplacement: []string{odd}, ReplaceReason: odd,
+				Attributes: []AttrDiff{{Path: odd, Kind: DiffKind(odd), Before: odd, After: odd, Unknown: true, Sensitive: true, ForcesReplacement: true}, {Path: "p", Kind: DiffAdded}}, Unchanged: 3},
+			{Address: "nil parts"},
+			{Address: "empty parts", Actions: []string{}, ForcesReplacement: []string{}, Attributes: []AttrDiff{}},
+		},
+		Drift: []ChangeReport{}}
+	var want, got bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteJSON(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Errorf("WriteJSON differs from the Encoder:\n%s\nwant:\n%s", got.String(), want.String())
+	}
+}

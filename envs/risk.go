@@ -438,7 +438,7 @@ func (rv *reviewer) jumps(c *Change, b, a, bSens, aSens int32) {
 			return
 		}
 		for i := bn.first; i < bn.first+bn.n; i++ {
-			k := t.nodes[i].key
+			k := t.key(i)
 			if j := t.member(a, k); j >= 0 {
 				rv.path = append(rv.path, key(k))
 				rv.jumps(c, i, j, t.childKey(bSens, k), t.childKey(aSens, k))
@@ -458,8 +458,9 @@ func (rv *reviewer) jumps(c *Change, b, a, bSens, aSens int32) {
 		if an.kind != kindNumber {
 			return
 		}
-		before, err1 := strconv.ParseFloat(string(bn.text), 64)
-		after, err2 := strconv.ParseFloat(string(an.text), 64)
+		bText, aText := t.text(b), t.text(a)
+		before, err1 := strconv.ParseFloat(string(bText), 64)
+		after, err2 := strconv.ParseFloat(string(aText), 64)
 		if err1 != nil || err2 != nil || before == 0 || after == 0 || (before < 0) != (after < 0) {
 			return
 		}
@@ -469,11 +470,11 @@ func (rv *reviewer) jumps(c *Change, b, a, bSens, aSens int32) {
 		case ratio >= growth:
 			attr := string(appendPath(nil, rv.path))
 			rv.out = append(rv.out, Finding{Severity: SeverityHigh, Rule: RuleNumericJump, Address: c.Address, Attribute: attr,
-				Message: fmt.Sprintf("%s grows from %s to %s (%sx) on %s; check for a typo", attr, bn.text, an.text, ratioText(ratio), c.Address)})
+				Message: fmt.Sprintf("%s grows from %s to %s (%sx) on %s; check for a typo", attr, bText, aText, ratioText(ratio), c.Address)})
 		case ratio <= 1/growth:
 			attr := string(appendPath(nil, rv.path))
 			rv.out = append(rv.out, Finding{Severity: SeverityHigh, Rule: RuleNumericJump, Address: c.Address, Attribute: attr,
-				Message: fmt.Sprintf("%s shrinks from %s to %s (%sx smaller) on %s; check for a typo", attr, bn.text, an.text, ratioText(1/ratio), c.Address)})
+				Message: fmt.Sprintf("%s shrinks from %s to %s (%sx smaller) on %s; check for a typo", attr, bText, aText, ratioText(1/ratio), c.Address)})
 		}
 	}
 }

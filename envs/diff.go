@@ -568,9 +568,13 @@ func appendQuoteJSON[T string | []byte](dst []byte, s T, html bool) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
+	safe := &jsonSafe
+	if html {
+		safe = &jsonHTMLSafe
+	}
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && (!html || c != '<' && c != '>' && c != '&') {
+			if safe[c] {
 				i++
 				continue
 			}
@@ -613,6 +617,16 @@ func appendQuoteJSON[T string | []byte](dst []byte, s T, html bool) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// jsonSafe and jsonHTMLSafe say which ASCII characters a JSON string
+// holds as they are, without and with HTML escaping.
+var jsonSafe, jsonHTMLSafe = func() (safe, htmlSafe [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		safe[c] = c >= 0x20 && c != '"' && c != '\\'
+		htmlSafe[c] = safe[c] && c != '<' && c != '>' && c != '&'
+	}
+	return safe, htmlSafe
+}()
 
 // containsSecretKey reports whether a composite value holds a key whose name
 // says it is a secret; such values are never shown whole.

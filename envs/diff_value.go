@@ -303,9 +303,9 @@ func (t *valueTree) string(p *jsonParser, src uint8) (uint8, int32, int32, bool,
 			break
 		}
 	}
-	s, err := p.str()
 	lo := len(t.dec)
-	t.dec = append(t.dec, s...)
+	var err error
+	t.dec, err = p.appendStr(t.dec)
 	return 0, int32(lo), int32(len(t.dec)), false, err
 }
 

@@ -309,34 +309,46 @@ func (d *planDecoder) changes(field string) ([]*Change, error) {
 	default:
 		return nil, d.wrongType(field, "array")
 	}
+	if out, ok := d.changesInParts(field); ok {
+		return out, nil
+	}
 	out := make([]*Change, 0, 64)
 	err := d.array(func(i, start int) error {
-		c, err := d.change(field)
+		c, err := d.element(field, i, start)
 		if err != nil {
 			return err
 		}
-		if c.Address == "" {
-			return d.errAt(start, ErrNotAPlan, "%s[%d]: no address", field, i)
-		}
-		if len(c.Actions) == 0 {
-			return d.errAt(start, ErrNotAPlan, "%s[%d] (%s): change.actions is empty", field, i, c.Address)
-		}
-		if c.PreviousAddress == c.Address {
-			c.PreviousAddress = ""
-		}
-		if len(c.replacePaths) > 0 && !bytesNull(c.replacePaths) {
-			paths, err := replacePaths(c.replacePaths)
-			if err != nil {
-				return d.errAt(start, ErrNotAPlan, "%s[%d] (%s): change.replace_paths: want a list of paths: %v", field, i, c.Address, err)
-			}
-			c.ReplacePaths = paths
-		}
-		c.replacePaths = nil
-		c.Action = groupAction(c.Actions, c.PreviousAddress != "", c.Importing)
 		out = append(out, c)
 		return nil
 	})
 	return out, err
+}
+
+// element reads the i-th change of a list, which starts at start.
+func (d *planDecoder) element(field string, i, start int) (*Change, error) {
+	c, err := d.change(field)
+	if err != nil {
+		return nil, err
+	}
+	if c.Address == "" {
+		return nil, d.errAt(start, ErrNotAPlan, "%s[%d]: no address", field, i)
+	}
+	if len(c.Actions) == 0 {
+		return nil, d.errAt(start, ErrNotAPlan, "%s[%d] (%s): change.actions is empty", field, i, c.Address)
+	}
+	if c.PreviousAddress == c.Address {
+		c.PreviousAddress = ""
+	}
+	if len(c.replacePaths) > 0 && !bytesNull(c.replacePaths) {
+		paths, err := replacePaths(c.replacePaths)
+		if err != nil {
+			return nil, d.errAt(start, ErrNotAPlan, "%s[%d] (%s): change.replace_paths: want a list of paths: %v", field, i, c.Address, err)
+		}
+		c.ReplacePaths = paths
+	}
+	c.replacePaths = nil
+	c.Action = groupAction(c.Actions, c.PreviousAddress != "", c.Importing)
+	return c, nil
 }
 
 // change reads one resource change.

@@ -37,6 +37,8 @@ type jsonParser struct {
 	data []byte
 	pos  int
 	keys map[string]string // object keys seen, so repeated ones share memory
+	// scratch is room to check strings with escapes in.
+	scratch []byte
 }
 
 // errAt is a PlanError at offset.
@@ -212,8 +214,7 @@ func (p *jsonParser) key() (string, error) {
 // str reads a string.
 func (p *jsonParser) str() (string, error) {
 	start := p.pos + 1
-	i := start
-	for i < len(p.data) {
+	for i := start; i < len(p.data); i++ {
 		c := p.data[i]
 		if c == '"' {
 			p.pos = i + 1
@@ -222,24 +223,44 @@ func (p *jsonParser) str() (string, error) {
 		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
 			break
 		}
+	}
+	b, err := p.appendStr(make([]byte, 0, 64))
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// appendStr reads a string and appends its decoded text to b.
+func (p *jsonParser) appendStr(b []byte) ([]byte, error) {
+	start := p.pos + 1
+	i := start
+	for i < len(p.data) {
+		c := p.data[i]
+		if c == '"' {
+			p.pos = i + 1
+			return append(b, p.data[start:i]...), nil
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
 		i++
 	}
 	// The slow path: escapes, control characters, UTF-8.
-	b := make([]byte, 0, i-start+16)
 	b = append(b, p.data[start:i]...)
 	for i < len(p.data) {
 		c := p.data[i]
 		switch {
 		case c == '"':
 			p.pos = i + 1
-			return string(b), nil
+			return b, nil
 		case c < 0x20:
 			p.pos = i
-			return "", p.syntax("in string literal")
+			return b, p.syntax("in string literal")
 		case c == '\\':
 			if i+1 >= len(p.data) {
 				p.pos = len(p.data)
-				return "", p.syntax("")
+				return b, p.syntax("")
 			}
 			switch e := p.data[i+1]; e {
 			case '"', '\\', '/':
@@ -259,7 +280,7 @@ func (p *jsonParser) str() (string, error) {
 				r, n := p.hex4(i + 2)
 				if n < 0 {
 					p.pos = i + 2 + (-n - 1)
-					return "", p.syntax("in \\u hexadecimal character escape")
+					return b, p.syntax("in \\u hexadecimal character escape")
 				}
 				i += 6
 				if utf16.IsSurrogate(r) {
@@ -277,11 +298,15 @@ func (p *jsonParser) str() (string, error) {
 				b = utf8.AppendRune(b, r)
 			default:
 				p.pos = i + 1
-				return "", p.syntax("in string escape code")
+				return b, p.syntax("in string escape code")
 			}
 		case c < utf8.RuneSelf:
-			b = append(b, c)
-			i++
+			j := i + 1
+			for j < len(p.data) && p.data[j] >= 0x20 && p.data[j] < utf8.RuneSelf && p.data[j] != '"' && p.data[j] != '\\' {
+				j++
+			}
+			b = append(b, p.data[i:j]...)
+			i = j
 		default:
 			r, size := utf8.DecodeRune(p.data[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -293,7 +318,7 @@ func (p *jsonParser) str() (string, error) {
 		}
 	}
 	p.pos = len(p.data)
-	return "", p.syntax("")
+	return b, p.syntax("")
 }
 
 // hex4 decodes the four hex digits at i; n is 4, or -(k+1) when the k-th
@@ -506,7 +531,8 @@ func (p *jsonParser) skipString() error {
 			p.pos = i + 1
 			return nil
 		case c == '\\' || c < 0x20:
-			_, err := p.str()
+			var err error
+			p.scratch, err = p.appendStr(p.scratch[:0])
 			return err
 		}
 	}

@@ -527,35 +527,43 @@ func replacePaths(raw []byte) ([][]any, error) {
 // and sorted again with CompareAddresses if need be.
 func sortChanges(changes []*Change) {
 	type entry struct {
-		key string
+		key []byte
 		c   *Change
 		i   int
 	}
-	groups := make([][]entry, len(ActionOrder))
-	exact := make([]bool, len(ActionOrder))
-	for g := range exact {
-		exact[g] = true
-	}
-	var keys []byte
-	spans := make([]int, len(changes)+1)
-	exacts := make([]bool, len(changes))
-	for i, c := range changes {
-		keys, exacts[i] = appendSortKey(keys, c.Address)
-		spans[i+1] = len(keys)
-	}
-	all := string(keys)
+	sizes := make([]int, len(ActionOrder))
+	groupOf := make([]uint8, len(changes))
+	total := 0
 	for i, c := range changes {
 		g := actionIndex(c.Action)
 		if g < 0 {
 			g = len(ActionOrder) - 1
 		}
-		groups[g] = append(groups[g], entry{all[spans[i]:spans[i+1]], c, i})
-		exact[g] = exact[g] && exacts[i]
+		groupOf[i] = uint8(g)
+		sizes[g]++
+		total += len(c.Address) + 8
+	}
+	groups := make([][]entry, len(ActionOrder))
+	for g := range groups {
+		groups[g] = make([]entry, 0, sizes[g])
+	}
+	exact := make([]bool, len(ActionOrder))
+	for g := range exact {
+		exact[g] = true
+	}
+	keys := make([]byte, 0, total)
+	for i, c := range changes {
+		start := len(keys)
+		var ok bool
+		keys, ok = appendSortKey(keys, c.Address)
+		g := groupOf[i]
+		groups[g] = append(groups[g], entry{keys[start:len(keys):len(keys)], c, i})
+		exact[g] = exact[g] && ok
 	}
 	byAddress := func(a, b entry) int { return cmp.Or(CompareAddresses(a.c.Address, b.c.Address), cmp.Compare(a.i, b.i)) }
 	out := changes[:0]
 	for gi, g := range groups {
-		slices.SortFunc(g, func(a, b entry) int { return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.i, b.i)) })
+		slices.SortFunc(g, func(a, b entry) int { return cmp.Or(bytes.Compare(a.key, b.key), cmp.Compare(a.i, b.i)) })
 		for k := 1; !exact[gi] && k < len(g); k++ {
 			if byAddress(g[k-1], g[k]) > 0 {
 				slices.SortFunc(g, byAddress)

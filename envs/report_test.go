@@ -103,3 +103,26 @@ func TestReportWriteJSONEscapesAsEncoder(t *testing.T) {
 		t.Errorf("WriteJSON differs from the Encoder:\n%s\nwant:\n%s", got.String(), want.String())
 	}
 }
+
+// TestAppendQuoteJSONEveryByte: quoting, eight bytes at a time where it
+// can, escapes every byte at every place of a word as encoding/json does,
+// with and without HTML escaping.
+func TestAppendQuoteJSONEveryByte(t *testing.T) {
+	for c := range 256 {
+		for at := range 19 {
+			s := []byte("abcdefghijklmnopqrs")
+			s[at] = byte(c)
+			want, _ := json.Marshal(string(s))
+			if got := appendQuoteJSON(nil, s, true); !bytes.Equal(got, want) {
+				t.Fatalf("byte %#x at %d: %s, want %s", c, at, got, want)
+			}
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(string(s))
+			if got := appendQuoteJSON(nil, string(s), false); !bytes.Equal(got, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))) {
+				t.Fatalf("byte %#x at %d without HTML escaping: %s, want %s", c, at, got, buf.Bytes())
+			}
+		}
+	}
+}

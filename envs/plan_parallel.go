@@ -22,7 +22,9 @@ var elementMark = []byte(`,{"address":`)
 // distances over the rest of the input (elementMark) and reads the parts
 // between the guesses in parallel, in order. A guess holds when the part
 // before it, itself starting where an element does, ends right there; the
-// parts are then what reading the list in one go gives. From the first
+// parts are then what reading the list in one go gives, up to the part
+// that reads the list's end (the guesses after it are in what follows the
+// list, such as prior_state). From the first
 // guess that does not hold, or a part with an error, the list is read on
 // in one go; on an error, it is read again from its start, so that errors
 // are those of reading in one go. ok is false, the decoder unmoved, when
@@ -50,7 +52,8 @@ func (d *planDecoder) changesInParts(field string) ([]*Change, bool) {
 	}
 	type result struct {
 		changes []*Change
-		pos     int // after the part
+		pos     int  // after the part
+		ended   bool // the part read the list's ']'
 		ok      bool
 	}
 	results := make([]chan result, len(starts))
@@ -74,8 +77,8 @@ func (d *planDecoder) changesInParts(field string) ([]*Change, bool) {
 				}
 				pd.pos = starts[k]
 				changes, how, err := pd.run(field, 0, next, &quit)
-				ok := err == nil && (next < 0 && how == endedList || next >= 0 && how == endedAtStop)
-				results[k] <- result{changes, pd.pos, ok}
+				ok := err == nil && (how == endedList || how == endedAtStop)
+				results[k] <- result{changes, pd.pos, how == endedList, ok}
 			}
 		})
 	}
@@ -99,6 +102,9 @@ func (d *planDecoder) changesInParts(field string) ([]*Change, bool) {
 		}
 		out = append(out, r.changes...)
 		d.pos = r.pos
+		if r.ended {
+			return out, true // the guesses after it lie beyond the list
+		}
 	}
 	return out, true
 }

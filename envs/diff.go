@@ -1,9 +1,9 @@
 package envs
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -56,53 +56,45 @@ type DiffOptions struct {
 	Unchanged bool
 }
 
-// diffValues are a change's values, decoded on demand.
-type diffValues struct {
-	before, after, unknown, beforeSensitive, afterSensitive any
-	hasBefore, hasAfter                                     bool
+// differ computes attribute diffs, change after change: its buffers are
+// reused, so one differ serves one goroutine.
+type differ struct {
+	opts      DiffOptions
+	secrets   secretCache
+	tree      valueTree
+	replace   [][]any
+	pending   []pendingDiff
+	unchanged int
+	path      []step // where the walk is
+	text      []byte // the rows' text, made one string per change
+	lcs       []int32
 }
 
-// values decodes the change's values; keys interns object keys across the
-// changes of one plan (nil: none shared).
-func (c *Change) values(keys map[string]string) (diffValues, error) {
-	var v diffValues
-	decode := func(raw []byte, dst *any, what string) (bool, error) {
-		if bytesNull(raw) {
-			return false, nil
-		}
-		var err error
-		if *dst, err = decodeValue(raw, keys); err != nil {
-			return false, fmt.Errorf("%s: change.%s: %w", c.Address, what, err)
-		}
-		return true, nil
+// pendingDiff is an AttrDiff whose texts are spans of differ.text.
+type pendingDiff struct {
+	path, before, after span
+	kind                DiffKind
+	unknown, sensitive  bool
+	forces              bool
+}
+
+// span is text[lo:hi] of a differ, or one of the constant texts.
+type span struct{ lo, hi int32 }
+
+var (
+	spanMasked  = span{-1, -1}
+	spanUnknown = span{-2, -2}
+)
+
+func newDiffer(opts DiffOptions, secrets secretCache) *differ {
+	if opts.SecretNames == nil {
+		opts.SecretNames = DefaultSecretNames
 	}
-	decodeMirror := func(raw []byte, dst *any, what string) (bool, error) {
-		if markNothing(raw) {
-			return false, nil
-		}
-		return decode(raw, dst, what)
-	}
-	var err error
-	if v.hasBefore, err = decode(c.before, &v.before, "before"); err != nil {
-		return v, err
-	}
-	if v.hasAfter, err = decode(c.after, &v.after, "after"); err != nil {
-		return v, err
-	}
-	if _, err = decodeMirror(c.afterUnknown, &v.unknown, "after_unknown"); err != nil {
-		return v, err
-	}
-	if _, err = decodeMirror(c.beforeSensitive, &v.beforeSensitive, "before_sensitive"); err != nil {
-		return v, err
-	}
-	if _, err = decodeMirror(c.afterSensitive, &v.afterSensitive, "after_sensitive"); err != nil {
-		return v, err
-	}
-	return v, nil
+	return &differ{opts: opts, secrets: secrets}
 }
 
 // markNothing is how most mirrors read: an empty object, an empty list or
-// false mark nothing, which the walk reads the same as no mirror (nil).
+// false mark nothing, which the walk reads the same as no mirror.
 func markNothing(raw []byte) bool {
 	switch string(raw) {
 	case "{}", "[]", "false":
@@ -116,55 +108,88 @@ func markNothing(raw []byte) bool {
 // as (known after apply), sensitive values masked. It also returns how many
 // unchanged attributes it left out.
 func (c *Change) Diff(opts DiffOptions) ([]AttrDiff, int, error) {
-	return c.diff(opts, secretCache{}, nil)
+	return newDiffer(opts, secretCache{}).diff(c, nil)
 }
 
-// diff is Diff with a secret-name cache and interned keys shared across
-// changes.
-func (c *Change) diff(opts DiffOptions, secrets secretCache, keys map[string]string) ([]AttrDiff, int, error) {
-	v, err := c.values(keys)
+// changeValues are the roots of a change's values in a valueTree.
+type changeValues struct {
+	before, after, unknown, beforeSensitive, afterSensitive int32
+}
+
+// values decodes the change's values into t, which is reset first.
+func (c *Change) values(t *valueTree) (changeValues, error) {
+	t.reset()
+	v := changeValues{absent, absent, absent, absent, absent}
+	var err error
+	if v.before, err = t.parse(c.before); err != nil {
+		return v, fmt.Errorf("%s: change.before: %w", c.Address, err)
+	}
+	if v.after, err = t.parse(c.after); err != nil {
+		return v, fmt.Errorf("%s: change.after: %w", c.Address, err)
+	}
+	if v.unknown, err = t.parseMirror(c.afterUnknown); err != nil {
+		return v, fmt.Errorf("%s: change.after_unknown: %w", c.Address, err)
+	}
+	if v.beforeSensitive, err = t.parseMirror(c.beforeSensitive); err != nil {
+		return v, fmt.Errorf("%s: change.before_sensitive: %w", c.Address, err)
+	}
+	if v.afterSensitive, err = t.parseMirror(c.afterSensitive); err != nil {
+		return v, fmt.Errorf("%s: change.after_sensitive: %w", c.Address, err)
+	}
+	return v, nil
+}
+
+// diff appends the change's attribute diffs to out and returns it with the
+// number of unchanged attributes left out.
+func (w *differ) diff(c *Change, out []AttrDiff) ([]AttrDiff, int, error) {
+	v, err := c.values(&w.tree)
 	if err != nil {
-		return nil, 0, err
+		return out, 0, err
 	}
-	w := &differ{opts: opts, replace: c.ReplacePaths, secrets: secrets}
-	if w.opts.SecretNames == nil {
-		w.opts.SecretNames = DefaultSecretNames
+	w.replace, w.pending, w.unchanged, w.path, w.text = c.ReplacePaths, w.pending[:0], 0, w.path[:0], w.text[:0]
+	w.walk(v.before, v.after, v.unknown, v.beforeSensitive, v.afterSensitive, false)
+	if len(w.pending) == 0 {
+		return out, w.unchanged, nil
 	}
-	w.walk(v.before, v.after, v.hasBefore, v.hasAfter, v.unknown, v.beforeSensitive, v.afterSensitive, false)
-	return w.out, w.unchanged, nil
-}
-
-type differ struct {
-	opts      DiffOptions
-	secrets   secretCache
-	replace   [][]any
-	out       []AttrDiff
-	unchanged int
-	path      []step // where the walk is
-	text      []byte // room to format a path in
+	text := string(w.text)
+	at := func(s span) string {
+		switch s {
+		case spanMasked:
+			return Masked
+		case spanUnknown:
+			return Unknown
+		}
+		return text[s.lo:s.hi]
+	}
+	out = slices.Grow(out, len(w.pending))
+	for _, d := range w.pending {
+		out = append(out, AttrDiff{Path: at(d.path), Kind: d.kind, Before: at(d.before), After: at(d.after),
+			Unknown: d.unknown, Sensitive: d.sensitive, ForcesReplacement: d.forces})
+	}
+	return out, w.unchanged, nil
 }
 
 // step is one step of a path: an object key, or a list index when index is
 // not negative.
 type step struct {
-	key   string
+	key   []byte
 	index int
 }
 
 // into walks a child: the path is extended for the call and restored.
-func (w *differ) into(s step, b, a any, hasB, hasA bool, unknown, bSens, aSens any, secret bool) {
+func (w *differ) into(s step, b, a, unknown, bSens, aSens int32, secret bool) {
 	w.path = append(w.path, s)
-	w.walk(b, a, hasB, hasA, unknown, bSens, aSens, secret)
+	w.walk(b, a, unknown, bSens, aSens, secret)
 	w.path = w.path[:len(w.path)-1]
 }
 
-func key(k string) step { return step{key: k, index: -1} }
+func key(k []byte) step { return step{key: k, index: -1} }
 func index(i int) step  { return step{index: i} }
 
-// pathText formats the current path as formatPath does: a.b[0]["c d"].
-func (w *differ) pathText() string {
-	b := w.text[:0]
-	for _, s := range w.path {
+// appendPath formats a path as formatPath does: a.b[0]["c d"].
+func appendPath(b []byte, path []step) []byte {
+	start := len(b)
+	for _, s := range path {
 		switch {
 		case s.index >= 0:
 			b = append(b, '[')
@@ -172,228 +197,249 @@ func (w *differ) pathText() string {
 			b = append(b, ']')
 		case !identifier(s.key):
 			b = append(b, '[')
-			b = strconv.AppendQuote(b, s.key)
+			b = strconv.AppendQuote(b, string(s.key))
 			b = append(b, ']')
 		default:
-			if len(b) > 0 {
+			if len(b) > start {
 				b = append(b, '.')
 			}
 			b = append(b, s.key...)
 		}
 	}
-	w.text = b
-	return string(b)
+	return b
 }
 
-// lastKey is the nearest object key of the current path.
-func (w *differ) lastKey() (string, bool) {
-	for i := len(w.path) - 1; i >= 0; i-- {
-		if w.path[i].index < 0 {
-			return w.path[i].key, true
+// pathText writes the current path into the text.
+func (w *differ) pathText() span {
+	lo := len(w.text)
+	w.text = appendPath(w.text, w.path)
+	return span{int32(lo), int32(len(w.text))}
+}
+
+// lastKey is the nearest object key of a path.
+func lastKey(path []step) ([]byte, bool) {
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i].index < 0 {
+			return path[i].key, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
-// child indexes a mirror structure (after_unknown, *_sensitive): true
-// covers everything below it.
-func child(mirror any, step any) any {
-	switch m := mirror.(type) {
-	case bool:
-		return m
-	case map[string]any:
-		if k, ok := step.(string); ok {
-			return m[k]
-		}
-	case []any:
-		if i, ok := step.(int); ok && i < len(m) {
-			return m[i]
-		}
-	}
-	return nil
-}
-
-func (w *differ) walk(b, a any, hasB, hasA bool, unknown, bSens, aSens any, secret bool) {
-	if k, ok := w.lastKey(); ok && w.secrets.match(w.opts.SecretNames, k) {
+// walk diffs value b (before) against a (after); absent is no value.
+// unknown, bSens and aSens are the mirrors at the same place.
+func (w *differ) walk(b, a, unknown, bSens, aSens int32, secret bool) {
+	t := &w.tree
+	if k, ok := lastKey(w.path); ok && w.secrets.match(w.opts.SecretNames, k) {
 		secret = true
 	}
-	if b == nil {
-		hasB = false
-	}
-	if a == nil {
-		hasA = false
-	}
-	if unknown == true {
-		d := AttrDiff{Path: w.pathText(), Unknown: true, After: Unknown, Kind: DiffAdded, ForcesReplacement: w.forces()}
+	hasB, hasA := b >= 0, a >= 0
+	if unknown == markedAll {
+		d := pendingDiff{path: w.pathText(), unknown: true, after: spanUnknown, kind: DiffAdded, forces: w.forces()}
 		if hasB {
-			hidden := secret || anyTrue(bSens)
-			d.Kind, d.Before, d.Sensitive = DiffChanged, w.render(b, hidden), hidden
+			hidden := secret || t.marks(bSens)
+			d.kind, d.before, d.sensitive = DiffChanged, w.render(b, hidden), hidden
 		}
-		w.out = append(w.out, d)
+		w.pending = append(w.pending, d)
 		return
 	}
+	kb, ka := t.kind(b), t.kind(a)
+	bIsMap, aIsMap := kb == kindObject, ka == kindObject
 	// A name says secret only of text: true/false and numbers named like
 	// get_password_data or token_ttl are not secrets.
-	bm, bIsMap := b.(map[string]any)
-	am, aIsMap := a.(map[string]any)
-	if bSens == true || aSens == true || (secret && !(plainScalar(b) && plainScalar(a))) {
+	if bSens == markedAll || aSens == markedAll || (secret && !(plainScalar(kb) && plainScalar(ka))) {
 		// A whole resource marked sensitive is shown attribute by
 		// attribute, each masked (the marks cover every child), so that
 		// no row has an empty path.
 		if len(w.path) > 0 || !(bIsMap || aIsMap) {
-			w.masked(b, a, hasB, hasA)
+			w.masked(b, a)
 			return
 		}
 	}
 	switch {
 	case bIsMap && aIsMap, bIsMap && !hasA, aIsMap && !hasB:
-		keys := make([]string, 0, len(bm)+len(am))
-		for k := range bm {
-			keys = append(keys, k)
-		}
-		for k := range am {
-			if _, dup := bm[k]; !dup {
-				keys = append(keys, k)
-			}
-		}
-		if um, ok := unknown.(map[string]any); ok {
-			for k, u := range um {
-				_, inB := bm[k]
-				_, inA := am[k]
-				if u == true && !inB && !inA {
-					keys = append(keys, k)
-				}
-			}
-		}
-		slices.Sort(keys)
-		if len(keys) == 0 {
-			if len(w.path) == 0 && (bSens == true || aSens == true) {
-				return // a whole resource marked sensitive, with no attributes
-			}
-			w.leaf(b, a, hasB, hasA, bSens, aSens)
-			return
-		}
-		for _, k := range keys {
-			bv, inB := bm[k]
-			av, inA := am[k]
-			w.into(key(k), bv, av, inB && hasB, inA && hasA, child(unknown, k), child(bSens, k), child(aSens, k), secret)
-		}
+		w.members(b, a, unknown, bSens, aSens, secret)
 		return
 	}
-	bl, bIsList := b.([]any)
-	al, aIsList := a.([]any)
+	bIsList, aIsList := kb == kindArray, ka == kindArray
 	switch {
-	case bIsList && aIsList && scalars(bl) && scalars(al) && !anyTrue(unknown):
-		w.listLCS(bl, al, bSens, aSens)
+	case bIsList && aIsList && t.scalars(b) && t.scalars(a) && !t.marks(unknown):
+		w.listLCS(b, a, bSens, aSens)
 		return
 	case bIsList && aIsList, bIsList && !hasA, aIsList && !hasB:
-		n := max(len(bl), len(al))
+		var bn, an int32
+		if hasB {
+			bn = t.nodes[b].n
+		}
+		if hasA {
+			an = t.nodes[a].n
+		}
+		n := max(bn, an)
 		if n == 0 {
-			w.leaf(b, a, hasB, hasA, bSens, aSens)
+			w.leaf(b, a, bSens, aSens)
 			return
 		}
-		for i := 0; i < n; i++ {
-			var bv, av any
-			inB, inA := i < len(bl), i < len(al)
-			if inB {
-				bv = bl[i]
+		for i := int32(0); i < n; i++ {
+			bv, av := absent, absent
+			if i < bn {
+				bv = t.ref(t.nodes[b].first + i)
 			}
-			if inA {
-				av = al[i]
+			if i < an {
+				av = t.ref(t.nodes[a].first + i)
 			}
-			w.into(index(i), bv, av, inB && hasB, inA && hasA, child(unknown, i), child(bSens, i), child(aSens, i), secret)
+			w.into(index(int(i)), bv, av, t.childIndex(unknown, int(i)), t.childIndex(bSens, int(i)), t.childIndex(aSens, int(i)), secret)
 		}
 		return
 	}
-	w.leaf(b, a, hasB, hasA, bSens, aSens)
+	w.leaf(b, a, bSens, aSens)
+}
+
+// members walks the members of objects b and a in key order, and the
+// attributes only after_unknown names.
+func (w *differ) members(b, a, unknown, bSens, aSens int32, secret bool) {
+	t := &w.tree
+	var bi, bEnd, ai, aEnd, ui, uEnd int32
+	if b >= 0 {
+		bi, bEnd = t.nodes[b].first, t.nodes[b].first+t.nodes[b].n
+	}
+	if a >= 0 {
+		ai, aEnd = t.nodes[a].first, t.nodes[a].first+t.nodes[a].n
+	}
+	if unknown >= 0 && t.nodes[unknown].kind == kindObject {
+		ui, uEnd = t.nodes[unknown].first, t.nodes[unknown].first+t.nodes[unknown].n
+	}
+	walked := false
+	for {
+		for ui < uEnd && t.nodes[ui].kind != kindTrue {
+			ui++
+		}
+		var k []byte
+		found := false
+		for _, next := range [3]struct{ i, end int32 }{{bi, bEnd}, {ai, aEnd}, {ui, uEnd}} {
+			if next.i < next.end && (!found || bytes.Compare(t.key(next.i), k) < 0) {
+				k, found = t.key(next.i), true
+			}
+		}
+		if !found {
+			break
+		}
+		bv, av := absent, absent
+		if bi < bEnd && bytes.Equal(t.key(bi), k) {
+			bv = t.ref(bi)
+			bi++
+		}
+		if ai < aEnd && bytes.Equal(t.key(ai), k) {
+			av = t.ref(ai)
+			ai++
+		}
+		if ui < uEnd && bytes.Equal(t.key(ui), k) {
+			ui++
+		}
+		walked = true
+		w.into(key(k), bv, av, t.childKey(unknown, k), t.childKey(bSens, k), t.childKey(aSens, k), secret)
+	}
+	if !walked {
+		if len(w.path) == 0 && (bSens == markedAll || aSens == markedAll) {
+			return // a whole resource marked sensitive, with no attributes
+		}
+		w.leaf(b, a, bSens, aSens)
+	}
 }
 
 // leaf compares two values that are not walked into further. A value shown
 // whole is masked when anything inside it is marked sensitive.
-func (w *differ) leaf(b, a any, hasB, hasA bool, bSens, aSens any) {
+func (w *differ) leaf(b, a, bSens, aSens int32) {
+	t := &w.tree
+	hasB, hasA := b >= 0, a >= 0
 	if !hasB && !hasA {
 		return
 	}
-	if hasB && hasA && !w.opts.Unchanged && equal(a, b) {
+	if hasB && hasA && !w.opts.Unchanged && t.equal(a, b) {
 		w.unchanged++
 		return
 	}
-	d := AttrDiff{Path: w.pathText(), ForcesReplacement: w.forces()}
-	before := func() string { return w.render(b, anyTrue(bSens)) }
-	after := func() string { return w.render(a, anyTrue(aSens)) }
-	d.Sensitive = anyTrue(bSens) || anyTrue(aSens)
+	d := pendingDiff{path: w.pathText(), forces: w.forces()}
+	bMarked, aMarked := t.marks(bSens), t.marks(aSens)
+	d.sensitive = bMarked || aMarked
 	switch {
 	case !hasB:
-		d.Kind, d.After, d.Sensitive = DiffAdded, after(), anyTrue(aSens)
+		d.kind, d.after, d.sensitive = DiffAdded, w.render(a, aMarked), aMarked
 	case !hasA:
-		d.Kind, d.Before, d.Sensitive = DiffRemoved, before(), anyTrue(bSens)
-	case equal(a, b):
-		w.unchanged++
-		d.Kind, d.Before, d.After = DiffUnchanged, before(), after()
-	default:
-		d.Kind, d.Before, d.After = DiffChanged, before(), after()
+		d.kind, d.before, d.sensitive = DiffRemoved, w.render(b, bMarked), bMarked
+	case d.sensitive:
 		// Show a changed value whole only when neither side is marked.
-		if d.Sensitive {
-			d.Before, d.After = Masked, Masked
+		d.kind, d.before, d.after = DiffChanged, spanMasked, spanMasked
+		if t.equal(a, b) {
+			w.unchanged++
+			d.kind = DiffUnchanged
 		}
+	case t.equal(a, b):
+		w.unchanged++
+		d.kind, d.before, d.after = DiffUnchanged, w.render(b, false), w.render(a, false)
+	default:
+		d.kind, d.before, d.after = DiffChanged, w.render(b, false), w.render(a, false)
 	}
-	if d.Sensitive && d.Kind == DiffUnchanged {
-		d.Before, d.After = Masked, Masked
-	}
-	w.out = append(w.out, d)
+	w.pending = append(w.pending, d)
 }
 
 // masked records a sensitive value: whether it changed, never what it is.
-func (w *differ) masked(b, a any, hasB, hasA bool) {
+func (w *differ) masked(b, a int32) {
+	t := &w.tree
+	hasB, hasA := b >= 0, a >= 0
 	if !hasB && !hasA {
 		return
 	}
-	if hasB && hasA && !w.opts.Unchanged && equal(a, b) {
+	if hasB && hasA && !w.opts.Unchanged && t.equal(a, b) {
 		w.unchanged++
 		return
 	}
-	d := AttrDiff{Path: w.pathText(), Sensitive: true, ForcesReplacement: w.forces()}
+	d := pendingDiff{path: w.pathText(), sensitive: true, forces: w.forces()}
 	switch {
 	case !hasB:
-		d.Kind, d.After = DiffAdded, Masked
+		d.kind, d.after = DiffAdded, spanMasked
 	case !hasA:
-		d.Kind, d.Before = DiffRemoved, Masked
-	case equal(a, b):
+		d.kind, d.before = DiffRemoved, spanMasked
+	case t.equal(a, b):
 		w.unchanged++
-		d.Kind, d.Before, d.After = DiffUnchanged, Masked, Masked
+		d.kind, d.before, d.after = DiffUnchanged, spanMasked, spanMasked
 	default:
-		d.Kind, d.Before, d.After = DiffChanged, Masked, Masked
+		d.kind, d.before, d.after = DiffChanged, spanMasked, spanMasked
 	}
-	w.out = append(w.out, d)
+	w.pending = append(w.pending, d)
 }
 
 // listLCS diffs two lists of scalars as sequences, so an element inserted at
 // the front shows as one addition, not as every element changing.
-func (w *differ) listLCS(b, a []any, bSens, aSens any) {
-	n, m := len(b), len(a)
+func (w *differ) listLCS(b, a, bSens, aSens int32) {
+	t := &w.tree
+	bFirst, aFirst := t.nodes[b].first, t.nodes[a].first
+	n, m := int(t.nodes[b].n), int(t.nodes[a].n)
+	bAt := func(i int) int32 { return t.ref(bFirst + int32(i)) }
+	aAt := func(j int) int32 { return t.ref(aFirst + int32(j)) }
 	if n*m > 1_000_000 { // too large to align: compare by position
 		for i := 0; i < max(n, m); i++ {
-			var bv, av any
+			bv, av := absent, absent
 			if i < n {
-				bv = b[i]
+				bv = bAt(i)
 			}
 			if i < m {
-				av = a[i]
+				av = aAt(i)
 			}
-			w.into(index(i), bv, av, i < n, i < m, nil, child(bSens, i), child(aSens, i), false)
+			w.into(index(i), bv, av, absent, t.childIndex(bSens, i), t.childIndex(aSens, i), false)
 		}
 		return
 	}
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
+	cols := m + 1
+	w.lcs = slices.Grow(w.lcs[:0], (n+1)*cols)[:(n+1)*cols]
+	lcs := w.lcs
+	clear(lcs[n*cols:])
 	for i := n - 1; i >= 0; i-- {
+		lcs[i*cols+m] = 0
 		for j := m - 1; j >= 0; j-- {
-			if equal(b[i], a[j]) {
-				lcs[i][j] = lcs[i+1][j+1] + 1
+			if t.equal(bAt(i), aAt(j)) {
+				lcs[i*cols+j] = lcs[(i+1)*cols+j+1] + 1
 			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+				lcs[i*cols+j] = max(lcs[(i+1)*cols+j], lcs[i*cols+j+1])
 			}
 		}
 	}
@@ -404,11 +450,11 @@ func (w *differ) listLCS(b, a []any, bSens, aSens any) {
 		for x := 0; x < max(len(dels), len(adds)); x++ {
 			switch {
 			case x < len(dels) && x < len(adds):
-				w.into(index(adds[x]), b[dels[x]], a[adds[x]], true, true, nil, child(bSens, dels[x]), child(aSens, adds[x]), false)
+				w.into(index(adds[x]), bAt(dels[x]), aAt(adds[x]), absent, t.childIndex(bSens, dels[x]), t.childIndex(aSens, adds[x]), false)
 			case x < len(dels):
-				w.into(index(dels[x]), b[dels[x]], nil, true, false, nil, child(bSens, dels[x]), nil, false)
+				w.into(index(dels[x]), bAt(dels[x]), absent, absent, t.childIndex(bSens, dels[x]), absent, false)
 			default:
-				w.into(index(adds[x]), nil, a[adds[x]], false, true, nil, nil, child(aSens, adds[x]), false)
+				w.into(index(adds[x]), absent, aAt(adds[x]), absent, absent, t.childIndex(aSens, adds[x]), false)
 			}
 		}
 		dels, adds = dels[:0], adds[:0]
@@ -416,11 +462,11 @@ func (w *differ) listLCS(b, a []any, bSens, aSens any) {
 	i, j := 0, 0
 	for i < n || j < m {
 		switch {
-		case i < n && j < m && equal(b[i], a[j]):
+		case i < n && j < m && t.equal(bAt(i), aAt(j)):
 			flush()
-			w.into(index(j), b[i], a[j], true, true, nil, child(bSens, i), child(aSens, j), false)
+			w.into(index(j), bAt(i), aAt(j), absent, t.childIndex(bSens, i), t.childIndex(aSens, j), false)
 			i, j = i+1, j+1
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
+		case j < m && (i == n || lcs[i*cols+j+1] >= lcs[(i+1)*cols+j]):
 			adds = append(adds, j)
 			j++
 		default:
@@ -435,56 +481,27 @@ func (w *differ) listLCS(b, a []any, bSens, aSens any) {
 // same few names thousands of times, and the pattern is the costly part.
 type secretCache map[string]bool
 
-func (c *secretCache) match(names *regexp.Regexp, key string) bool {
+func (c *secretCache) match(names *regexp.Regexp, key []byte) bool {
 	if *c == nil {
 		*c = secretCache{}
 	}
-	secret, ok := (*c)[key]
+	secret, ok := (*c)[string(key)]
 	if !ok {
-		secret = names.MatchString(key)
-		(*c)[key] = secret
+		k := string(key)
+		secret = names.MatchString(k)
+		(*c)[k] = secret
 	}
 	return secret
 }
 
-// plainScalar reports whether v is a boolean, a number or null.
-func plainScalar(v any) bool {
-	switch v.(type) {
-	case nil, bool, json.Number:
+// plainScalar reports whether a value of kind k is a boolean, a number or
+// null.
+func plainScalar(k valueKind) bool {
+	switch k {
+	case kindNull, kindFalse, kindTrue, kindNumber:
 		return true
 	}
 	return false
-}
-
-// anyTrue reports whether a mirror structure marks anything.
-func anyTrue(mirror any) bool {
-	switch m := mirror.(type) {
-	case bool:
-		return m
-	case map[string]any:
-		for _, v := range m {
-			if anyTrue(v) {
-				return true
-			}
-		}
-	case []any:
-		for _, v := range m {
-			if anyTrue(v) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func scalars(l []any) bool {
-	for _, v := range l {
-		switch v.(type) {
-		case map[string]any, []any:
-			return false
-		}
-	}
-	return true
 }
 
 // forces reports whether the path lies under a path that forces
@@ -498,12 +515,13 @@ func (w *differ) forces() bool {
 	return false
 }
 
-// samePrefixSteps is samePrefix for a walk's steps.
+// samePrefixSteps reports whether a replace path is a prefix of a walk's
+// steps.
 func samePrefixSteps(prefix []any, path []step) bool {
 	for i, s := range prefix {
 		switch s := s.(type) {
 		case string:
-			if path[i].index >= 0 || path[i].key != s {
+			if path[i].index >= 0 || string(path[i].key) != s {
 				return false
 			}
 		case json.Number:
@@ -517,93 +535,19 @@ func samePrefixSteps(prefix []any, path []step) bool {
 	return true
 }
 
-// equal reports whether two decoded values are the same, as
-// reflect.DeepEqual does for them, without reflection.
-func equal(a, b any) bool {
-	switch a := a.(type) {
-	case nil:
-		return b == nil
-	case string:
-		bs, ok := b.(string)
-		return ok && a == bs
-	case json.Number:
-		bn, ok := b.(json.Number)
-		return ok && a == bn
-	case bool:
-		bb, ok := b.(bool)
-		return ok && a == bb
-	case map[string]any:
-		bm, ok := b.(map[string]any)
-		if !ok || len(a) != len(bm) || (a == nil) != (bm == nil) {
-			return false
-		}
-		for k, v := range a {
-			bv, ok := bm[k]
-			if !ok || !equal(v, bv) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		bl, ok := b.([]any)
-		if !ok || len(a) != len(bl) || (a == nil) != (bl == nil) {
-			return false
-		}
-		for i := range a {
-			if !equal(a[i], bl[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return reflect.DeepEqual(a, b)
-}
-
-func lastKey(path []any) (string, bool) {
-	for i := len(path) - 1; i >= 0; i-- {
-		if k, ok := path[i].(string); ok {
-			return k, true
-		}
-	}
-	return "", false
-}
-
-// toPathSteps converts walk steps (string keys, int indices) for formatPath.
-func toPathSteps(path []any) []any {
-	out := make([]any, len(path))
-	for i, s := range path {
-		if n, ok := s.(int); ok {
-			out[i] = json.Number(fmt.Sprint(n))
-			continue
-		}
-		out[i] = s
-	}
-	return out
-}
-
-// render formats a value for display: strings quoted, composites compact.
-func (w *differ) render(v any, sensitive bool) string {
+// render writes a value for display into the text: strings quoted,
+// composites compact.
+func (w *differ) render(v int32, sensitive bool) span {
 	if sensitive {
-		return Masked
+		return spanMasked
 	}
-	switch v := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return quoteJSON(v)
-	case json.Number:
-		return v.String()
-	case bool:
-		return fmt.Sprint(v)
+	t := &w.tree
+	if v >= 0 && t.nodes[v].composite() && w.containsSecretKey(v) {
+		return spanMasked
 	}
-	if w.containsSecretKey(v) {
-		return Masked
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	lo := len(w.text)
+	w.text = t.appendCompact(w.text, v)
+	return span{int32(lo), int32(len(w.text))}
 }
 
 // quoteJSON quotes a string exactly as json.Marshal does (HTML characters
@@ -611,19 +555,26 @@ func (w *differ) render(v any, sensitive bool) string {
 func quoteJSON(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return string(appendQuoteJSON(make([]byte, 0, len(s)+8), s))
+			return string(appendQuoteJSON(make([]byte, 0, len(s)+8), s, true))
 		}
 	}
 	return "\"" + s + "\""
 }
 
-func appendQuoteJSON(dst []byte, s string) []byte {
+// appendQuoteJSON quotes s as encoding/json does: with html, <, > and &
+// escaped too (json.Marshal), without them as an Encoder with
+// SetEscapeHTML(false) writes.
+func appendQuoteJSON[T string | []byte](dst []byte, s T, html bool) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
+	safe := &jsonSafe
+	if html {
+		safe = &jsonHTMLSafe
+	}
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if safe[c] {
 				i++
 				continue
 			}
@@ -648,7 +599,7 @@ func appendQuoteJSON(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		switch {
 		case r == utf8.RuneError && size == 1:
 			dst = append(dst, s[start:i]...)
@@ -667,27 +618,28 @@ func appendQuoteJSON(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// jsonSafe and jsonHTMLSafe say which ASCII characters a JSON string
+// holds as they are, without and with HTML escaping.
+var jsonSafe, jsonHTMLSafe = func() (safe, htmlSafe [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		safe[c] = c >= 0x20 && c != '"' && c != '\\'
+		htmlSafe[c] = safe[c] && c != '<' && c != '>' && c != '&'
+	}
+	return safe, htmlSafe
+}()
+
 // containsSecretKey reports whether a composite value holds a key whose name
 // says it is a secret; such values are never shown whole.
-func (w *differ) containsSecretKey(v any) bool {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, item := range v {
-			if w.secrets.match(w.opts.SecretNames, k) || w.containsSecretKey(item) {
-				return true
-			}
+func (w *differ) containsSecretKey(v int32) bool {
+	t := &w.tree
+	n := &t.nodes[v]
+	for c := n.first; c < n.first+n.n; c++ {
+		if n.kind == kindObject && w.secrets.match(w.opts.SecretNames, t.key(c)) {
+			return true
 		}
-	case []any:
-		for _, item := range v {
-			if w.containsSecretKey(item) {
-				return true
-			}
+		if t.nodes[c].composite() && w.containsSecretKey(c) {
+			return true
 		}
 	}
 	return false
-}
-
-// appendStep extends a path without sharing the caller's backing array.
-func appendStep(path []any, step any) []any {
-	return append(path[:len(path):len(path)], step)
 }

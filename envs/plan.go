@@ -172,12 +172,12 @@ func formatPath(p []any) string {
 }
 
 // identifier reports whether a key can be written after a dot.
-func identifier(s string) bool {
-	if s == "" {
+func identifier[T string | []byte](s T) bool {
+	if len(s) == 0 {
 		return false
 	}
-	for i, r := range s {
-		switch {
+	for i := 0; i < len(s); i++ {
+		switch r := s[i]; {
 		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
 		case i > 0 && (r == '-' || r >= '0' && r <= '9'):
 		default:
@@ -309,34 +309,46 @@ func (d *planDecoder) changes(field string) ([]*Change, error) {
 	default:
 		return nil, d.wrongType(field, "array")
 	}
+	if out, ok := d.changesInParts(field); ok {
+		return out, nil
+	}
 	out := make([]*Change, 0, 64)
 	err := d.array(func(i, start int) error {
-		c, err := d.change(field)
+		c, err := d.element(field, i, start)
 		if err != nil {
 			return err
 		}
-		if c.Address == "" {
-			return d.errAt(start, ErrNotAPlan, "%s[%d]: no address", field, i)
-		}
-		if len(c.Actions) == 0 {
-			return d.errAt(start, ErrNotAPlan, "%s[%d] (%s): change.actions is empty", field, i, c.Address)
-		}
-		if c.PreviousAddress == c.Address {
-			c.PreviousAddress = ""
-		}
-		if len(c.replacePaths) > 0 && !bytesNull(c.replacePaths) {
-			paths, err := replacePaths(c.replacePaths)
-			if err != nil {
-				return d.errAt(start, ErrNotAPlan, "%s[%d] (%s): change.replace_paths: want a list of paths: %v", field, i, c.Address, err)
-			}
-			c.ReplacePaths = paths
-		}
-		c.replacePaths = nil
-		c.Action = groupAction(c.Actions, c.PreviousAddress != "", c.Importing)
 		out = append(out, c)
 		return nil
 	})
 	return out, err
+}
+
+// element reads the i-th change of a list, which starts at start.
+func (d *planDecoder) element(field string, i, start int) (*Change, error) {
+	c, err := d.change(field)
+	if err != nil {
+		return nil, err
+	}
+	if c.Address == "" {
+		return nil, d.errAt(start, ErrNotAPlan, "%s[%d]: no address", field, i)
+	}
+	if len(c.Actions) == 0 {
+		return nil, d.errAt(start, ErrNotAPlan, "%s[%d] (%s): change.actions is empty", field, i, c.Address)
+	}
+	if c.PreviousAddress == c.Address {
+		c.PreviousAddress = ""
+	}
+	if len(c.replacePaths) > 0 && !bytesNull(c.replacePaths) {
+		paths, err := replacePaths(c.replacePaths)
+		if err != nil {
+			return nil, d.errAt(start, ErrNotAPlan, "%s[%d] (%s): change.replace_paths: want a list of paths: %v", field, i, c.Address, err)
+		}
+		c.ReplacePaths = paths
+	}
+	c.replacePaths = nil
+	c.Action = groupAction(c.Actions, c.PreviousAddress != "", c.Importing)
+	return c, nil
 }
 
 // change reads one resource change.
@@ -506,22 +518,111 @@ func replacePaths(raw []byte) ([][]any, error) {
 }
 
 // sortChanges orders changes by action (ActionOrder), then address as
-// CompareAddresses orders them. It groups by action first, in one pass,
-// so that the sort compares only addresses.
+// CompareAddresses orders them, keeping the order of changes with the same
+// address (deposed objects). It groups by action first, in one pass, so
+// that the sort compares only addresses. Comparing addresses is costly, so
+// they are sorted by sort keys (appendSortKey) whose byte order is
+// CompareAddresses' for addresses as Terraform writes them; a group with
+// an address the keys may not order right is checked pair by pair after,
+// and sorted again with CompareAddresses if need be.
 func sortChanges(changes []*Change) {
-	groups := make([][]*Change, len(ActionOrder))
-	for _, c := range changes {
-		i := actionIndex(c.Action)
-		if i < 0 {
-			i = len(ActionOrder) - 1
+	type entry struct {
+		key []byte
+		c   *Change
+		i   int
+	}
+	sizes := make([]int, len(ActionOrder))
+	groupOf := make([]uint8, len(changes))
+	total := 0
+	for i, c := range changes {
+		g := actionIndex(c.Action)
+		if g < 0 {
+			g = len(ActionOrder) - 1
 		}
-		groups[i] = append(groups[i], c)
+		groupOf[i] = uint8(g)
+		sizes[g]++
+		total += len(c.Address) + 8
 	}
+	groups := make([][]entry, len(ActionOrder))
+	for g := range groups {
+		groups[g] = make([]entry, 0, sizes[g])
+	}
+	exact := make([]bool, len(ActionOrder))
+	for g := range exact {
+		exact[g] = true
+	}
+	keys := make([]byte, 0, total)
+	for i, c := range changes {
+		start := len(keys)
+		var ok bool
+		keys, ok = appendSortKey(keys, c.Address)
+		g := groupOf[i]
+		groups[g] = append(groups[g], entry{keys[start:len(keys):len(keys)], c, i})
+		exact[g] = exact[g] && ok
+	}
+	byAddress := func(a, b entry) int { return cmp.Or(CompareAddresses(a.c.Address, b.c.Address), cmp.Compare(a.i, b.i)) }
 	out := changes[:0]
-	for _, g := range groups {
-		slices.SortStableFunc(g, func(a, b *Change) int { return CompareAddresses(a.Address, b.Address) })
-		out = append(out, g...)
+	for gi, g := range groups {
+		slices.SortFunc(g, func(a, b entry) int { return cmp.Or(bytes.Compare(a.key, b.key), cmp.Compare(a.i, b.i)) })
+		for k := 1; !exact[gi] && k < len(g); k++ {
+			if byAddress(g[k-1], g[k]) > 0 {
+				slices.SortFunc(g, byAddress)
+				break
+			}
+		}
+		for _, e := range g {
+			out = append(out, e.c)
+		}
 	}
+}
+
+// appendSortKey appends the sort key of an address: the address with each
+// number instance key, [N] or ["N"], written as the count of its digits
+// then the digits, so that r[9] comes before r[10] in byte order. It
+// reports whether the key's order is CompareAddresses' for sure: every
+// instance key is a number of at most 9 digits without leading zeros, or a
+// quoted key that does not start with a digit.
+func appendSortKey(b []byte, addr string) ([]byte, bool) {
+	exact := true
+	inString, escaped := false, false
+	start := 0 // of the bytes not yet appended
+	for i := 0; i < len(addr); i++ {
+		c := addr[i]
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case c == '[' && !inString:
+			digits, end, ok := numericKey(addr, i)
+			if !ok {
+				if i+1 >= len(addr) || addr[i+1] != '"' || i+2 < len(addr) && addr[i+2] >= '0' && addr[i+2] <= '9' {
+					exact = false
+				}
+				continue
+			}
+			if len(digits) > 9 || len(digits) > 1 && digits[0] == '0' {
+				exact = false
+			}
+			trimmed := strings.TrimLeft(digits, "0")
+			quoted := addr[i+1] == '"'
+			b = append(b, addr[start:i]...)
+			b = append(b, '[')
+			if quoted {
+				b = append(b, '"')
+			}
+			b = append(b, byte('0'+min(len(trimmed), 9)))
+			b = append(b, trimmed...)
+			if quoted {
+				b = append(b, '"')
+			}
+			b = append(b, ']')
+			start, i = end, end-1
+		}
+	}
+	return append(b, addr[start:]...), exact
 }
 
 // CompareAddresses orders resource addresses the way people read them:
@@ -530,36 +631,35 @@ func sortChanges(changes []*Change) {
 // for_each key such as ["9"] before ["10"]. Other string keys keep text
 // order. It returns -1, 0 or +1, like strings.Compare.
 func CompareAddresses(a, b string) int {
-	inString := false // inside a quoted key; the same for a and b up to i
+	// The bytes before the first difference are the same in a and b, so
+	// the only instance key that can decide is the one around it: the
+	// last '[' outside a quoted key before it, when both have a number key
+	// of the same kind there. One pass finds the difference and that '['.
+	n := min(len(a), len(b))
+	inString, escaped := false, false
+	bracket := -1 // the last '[' outside a quoted key
 	i := 0
-	for i < len(a) && i < len(b) {
-		ca, cb := a[i], b[i]
-		if !inString && ca == '[' && cb == '[' {
-			na, ea, okA := numericKey(a, i)
-			nb, eb, okB := numericKey(b, i)
-			if okA && okB && (a[i+1] == '"') == (b[i+1] == '"') { // both [N] or both ["N"]
-				if c := compareDigits(na, nb); c != 0 {
-					return c
-				}
-				if ea == eb && a[i:ea] == b[i:eb] {
-					i = ea
-					continue
-				}
-			}
-		}
-		if ca != cb {
-			return cmp.Compare(ca, cb)
-		}
-		switch {
-		case inString && ca == '\\':
-			i++ // the escaped character is equal too, or the loop ends on it
-			if i < len(a) && i < len(b) && a[i] != b[i] {
-				return cmp.Compare(a[i], b[i])
-			}
-		case ca == '"':
+	for ; i < n && a[i] == b[i]; i++ {
+		switch c := a[i]; {
+		case escaped:
+			escaped = false // the escaped character: no quote
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
 			inString = !inString
+		case c == '[' && !inString:
+			bracket = i
 		}
-		i++
+	}
+	if bracket >= 0 {
+		na, ea, okA := numericKey(a, bracket)
+		nb, eb, okB := numericKey(b, bracket)
+		if okA && okB && (a[bracket+1] == '"') == (b[bracket+1] == '"') && (ea > i || eb > i) { // both [N] or both ["N"], different
+			return compareDigits(na, nb)
+		}
+	}
+	if i < n {
+		return cmp.Compare(a[i], b[i])
 	}
 	return cmp.Compare(len(a), len(b))
 }

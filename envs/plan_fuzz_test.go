@@ -28,7 +28,7 @@ func FuzzDecodePlan(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			v, err := c.values(nil)
+			v, err := refChangeValues(c, nil)
 			if err != nil {
 				continue
 			}

@@ -1,7 +1,6 @@
 package envs
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +37,8 @@ type jsonParser struct {
 	data []byte
 	pos  int
 	keys map[string]string // object keys seen, so repeated ones share memory
+	// scratch is room to check strings with escapes in.
+	scratch []byte
 }
 
 // errAt is a PlanError at offset.
@@ -213,8 +214,7 @@ func (p *jsonParser) key() (string, error) {
 // str reads a string.
 func (p *jsonParser) str() (string, error) {
 	start := p.pos + 1
-	i := start
-	for i < len(p.data) {
+	for i := start; i < len(p.data); i++ {
 		c := p.data[i]
 		if c == '"' {
 			p.pos = i + 1
@@ -223,24 +223,44 @@ func (p *jsonParser) str() (string, error) {
 		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
 			break
 		}
+	}
+	b, err := p.appendStr(make([]byte, 0, 64))
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// appendStr reads a string and appends its decoded text to b.
+func (p *jsonParser) appendStr(b []byte) ([]byte, error) {
+	start := p.pos + 1
+	i := start
+	for i < len(p.data) {
+		c := p.data[i]
+		if c == '"' {
+			p.pos = i + 1
+			return append(b, p.data[start:i]...), nil
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
 		i++
 	}
 	// The slow path: escapes, control characters, UTF-8.
-	b := make([]byte, 0, i-start+16)
 	b = append(b, p.data[start:i]...)
 	for i < len(p.data) {
 		c := p.data[i]
 		switch {
 		case c == '"':
 			p.pos = i + 1
-			return string(b), nil
+			return b, nil
 		case c < 0x20:
 			p.pos = i
-			return "", p.syntax("in string literal")
+			return b, p.syntax("in string literal")
 		case c == '\\':
 			if i+1 >= len(p.data) {
 				p.pos = len(p.data)
-				return "", p.syntax("")
+				return b, p.syntax("")
 			}
 			switch e := p.data[i+1]; e {
 			case '"', '\\', '/':
@@ -260,7 +280,7 @@ func (p *jsonParser) str() (string, error) {
 				r, n := p.hex4(i + 2)
 				if n < 0 {
 					p.pos = i + 2 + (-n - 1)
-					return "", p.syntax("in \\u hexadecimal character escape")
+					return b, p.syntax("in \\u hexadecimal character escape")
 				}
 				i += 6
 				if utf16.IsSurrogate(r) {
@@ -278,11 +298,15 @@ func (p *jsonParser) str() (string, error) {
 				b = utf8.AppendRune(b, r)
 			default:
 				p.pos = i + 1
-				return "", p.syntax("in string escape code")
+				return b, p.syntax("in string escape code")
 			}
 		case c < utf8.RuneSelf:
-			b = append(b, c)
-			i++
+			j := i + 1
+			for j < len(p.data) && p.data[j] >= 0x20 && p.data[j] < utf8.RuneSelf && p.data[j] != '"' && p.data[j] != '\\' {
+				j++
+			}
+			b = append(b, p.data[i:j]...)
+			i = j
 		default:
 			r, size := utf8.DecodeRune(p.data[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -294,7 +318,7 @@ func (p *jsonParser) str() (string, error) {
 		}
 	}
 	p.pos = len(p.data)
-	return "", p.syntax("")
+	return b, p.syntax("")
 }
 
 // hex4 decodes the four hex digits at i; n is 4, or -(k+1) when the k-th
@@ -324,6 +348,14 @@ func (p *jsonParser) hex4(i int) (rune, int) {
 // number reads a number as JSON spells it.
 func (p *jsonParser) number() (json.Number, error) {
 	start := p.pos
+	if err := p.skipNumber(); err != nil {
+		return "", err
+	}
+	return json.Number(p.data[start:p.pos]), nil
+}
+
+// skipNumber reads a number without building it.
+func (p *jsonParser) skipNumber() error {
 	i := p.pos
 	d := p.data
 	if i < len(d) && d[i] == '-' {
@@ -341,13 +373,13 @@ func (p *jsonParser) number() (json.Number, error) {
 		i++
 	case !digits():
 		p.pos = i
-		return "", p.syntax("in numeric literal")
+		return p.syntax("in numeric literal")
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
 		if !digits() {
 			p.pos = i
-			return "", p.syntax("after decimal point in numeric literal")
+			return p.syntax("after decimal point in numeric literal")
 		}
 	}
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
@@ -357,11 +389,11 @@ func (p *jsonParser) number() (json.Number, error) {
 		}
 		if !digits() {
 			p.pos = i
-			return "", p.syntax("in exponent of numeric literal")
+			return p.syntax("in exponent of numeric literal")
 		}
 	}
 	p.pos = i
-	return json.Number(d[start:i]), nil
+	return nil
 }
 
 // literal reads true, false or null.
@@ -413,26 +445,82 @@ func (p *jsonParser) value() (any, error) {
 func (p *jsonParser) skip() ([]byte, error) {
 	p.ws()
 	start := p.pos
-	var err error
+	err := p.skipValue()
+	return p.data[start:p.pos], err
+}
+
+// skipValue checks a value without building it, with the errors object,
+// array and value give.
+func (p *jsonParser) skipValue() error {
 	switch c := p.peek(); {
 	case c == '{':
-		err = p.object(func(string, int) error { _, err := p.skip(); return err })
+		p.pos++
+		if p.peek() == '}' {
+			p.pos++
+			return nil
+		}
+		for {
+			if p.peek() != '"' {
+				return p.syntax("looking for beginning of object key string")
+			}
+			if err := p.skipString(); err != nil {
+				return err
+			}
+			if p.peek() != ':' {
+				return p.syntax("after object key")
+			}
+			p.pos++
+			if p.peek() == 0 {
+				return p.syntax("looking for beginning of value")
+			}
+			if err := p.skipValue(); err != nil {
+				return err
+			}
+			switch p.peek() {
+			case ',':
+				p.pos++
+			case '}':
+				p.pos++
+				return nil
+			default:
+				return p.syntax("after object key:value pair")
+			}
+		}
 	case c == '[':
-		err = p.array(func(int, int) error { _, err := p.skip(); return err })
+		p.pos++
+		if p.peek() == ']' {
+			p.pos++
+			return nil
+		}
+		for {
+			if p.peek() == 0 {
+				return p.syntax("looking for beginning of value")
+			}
+			if err := p.skipValue(); err != nil {
+				return err
+			}
+			switch p.peek() {
+			case ',':
+				p.pos++
+			case ']':
+				p.pos++
+				return nil
+			default:
+				return p.syntax("after array element")
+			}
+		}
 	case c == '"':
-		err = p.skipString()
+		return p.skipString()
 	case c == 't':
-		err = p.literal("true")
+		return p.literal("true")
 	case c == 'f':
-		err = p.literal("false")
+		return p.literal("false")
 	case c == 'n':
-		err = p.literal("null")
+		return p.literal("null")
 	case c == '-' || c >= '0' && c <= '9':
-		_, err = p.number()
-	default:
-		err = p.syntax("looking for beginning of value")
+		return p.skipNumber()
 	}
-	return p.data[start:p.pos], err
+	return p.syntax("looking for beginning of value")
 }
 
 // skipString checks a string without building it.
@@ -443,7 +531,8 @@ func (p *jsonParser) skipString() error {
 			p.pos = i + 1
 			return nil
 		case c == '\\' || c < 0x20:
-			_, err := p.str()
+			var err error
+			p.scratch, err = p.appendStr(p.scratch[:0])
 			return err
 		}
 	}
@@ -519,6 +608,14 @@ func decodeValue(raw []byte, keys map[string]string) (any, error) {
 
 // bytesNull reports whether a raw value is absent or null.
 func bytesNull(raw []byte) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) == 0 || string(raw) == "null"
+	i, j := 0, len(raw)
+	for i < j && isSpace(raw[i]) {
+		i++
+	}
+	for j > i && isSpace(raw[j-1]) {
+		j--
+	}
+	return i == j || string(raw[i:j]) == "null"
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

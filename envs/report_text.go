@@ -4,7 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"strings"
+	"strconv"
+	"unicode/utf8"
 )
 
 // WriteReportText writes a report as text, as `show-plan` and `plan` print
@@ -12,6 +13,39 @@ import (
 // their attribute diffs, the drift and the changed outputs. Values are
 // masked as in the report.
 func WriteReportText(w io.Writer, r *Report) {
+	writeTextHead(w, r)
+	groups := map[Action][]int{}
+	for i := range r.Changes {
+		groups[r.Changes[i].Action] = append(groups[r.Changes[i].Action], i)
+	}
+	var b []byte
+	for _, a := range ActionOrder {
+		group := groups[a]
+		if len(group) == 0 {
+			continue
+		}
+		b = appendGroupHeader(b[:0], a, len(group))
+		for _, i := range group {
+			if a == ActionNoOp {
+				b = appendNoOpText(b, r.Changes[i].Address)
+			} else {
+				b = appendChangeText(b, &r.Changes[i])
+			}
+			w.Write(b)
+			b = b[:0]
+		}
+	}
+	if len(r.Drift) > 0 {
+		fmt.Fprintf(w, "\nChanged outside Terraform (%d)\n", len(r.Drift))
+		for i := range r.Drift {
+			w.Write(appendChangeText(b[:0], &r.Drift[i]))
+		}
+	}
+	writeTextOutputs(w, r)
+}
+
+// writeTextHead writes the summary line and the findings.
+func writeTextHead(w io.Writer, r *Report) {
 	summary := Summary(r.Summary)
 	title := "Plan"
 	if r.Environment != "" {
@@ -27,36 +61,22 @@ func WriteReportText(w io.Writer, r *Report) {
 		} else {
 			fmt.Fprintf(w, "\nFindings (%d)\n", len(r.Findings))
 		}
+		var b []byte
 		for _, f := range r.Findings {
-			fmt.Fprintf(w, "  %-6s %s\n", f.Severity, f.Message)
-		}
-	}
-	groups := map[Action][]ChangeReport{}
-	for _, c := range r.Changes {
-		groups[c.Action] = append(groups[c.Action], c)
-	}
-	for _, a := range ActionOrder {
-		changes := groups[a]
-		if len(changes) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\n%s %s (%d)\n", a.Symbol(), a, len(changes))
-		if a == ActionNoOp {
-			for _, c := range changes {
-				fmt.Fprintf(w, "    %s\n", c.Address)
+			b = append(b[:0], "  "...)
+			b = append(b, f.Severity...)
+			for n := utf8.RuneCountInString(string(f.Severity)); n < 6; n++ { // %-6s
+				b = append(b, ' ')
 			}
-			continue
-		}
-		for _, c := range changes {
-			writeChangeText(w, c)
-		}
-	}
-	if len(r.Drift) > 0 {
-		fmt.Fprintf(w, "\nChanged outside Terraform (%d)\n", len(r.Drift))
-		for _, c := range r.Drift {
-			writeChangeText(w, c)
+			b = append(b, ' ')
+			b = append(b, f.Message...)
+			w.Write(append(b, '\n'))
 		}
 	}
+}
+
+// writeTextOutputs writes the outputs that change.
+func writeTextOutputs(w io.Writer, r *Report) {
 	header := false
 	for _, out := range r.Outputs {
 		if out.Action == ActionNoOp {
@@ -70,46 +90,85 @@ func WriteReportText(w io.Writer, r *Report) {
 	}
 }
 
-func writeChangeText(w io.Writer, c ChangeReport) {
-	line := "  " + c.Action.Symbol() + " " + c.Address
-	var notes []string
+// appendGroupHeader appends the line that opens the changes of an action.
+func appendGroupHeader(b []byte, a Action, n int) []byte {
+	b = append(b, '\n')
+	b = append(b, a.Symbol()...)
+	b = append(b, ' ')
+	b = append(b, a...)
+	b = append(b, " ("...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, ")\n"...)
+}
+
+// appendNoOpText appends a change that does nothing: its address alone.
+func appendNoOpText(b []byte, address string) []byte {
+	b = append(b, "    "...)
+	b = append(b, address...)
+	return append(b, '\n')
+}
+
+// appendChangeText appends a change with its attribute diffs.
+func appendChangeText(b []byte, c *ChangeReport) []byte {
+	b = append(b, "  "...)
+	b = append(b, c.Action.Symbol()...)
+	b = append(b, ' ')
+	b = append(b, c.Address...)
+	notes := 0
+	note := func(parts ...string) {
+		if notes == 0 {
+			b = append(b, "  ("...)
+		} else {
+			b = append(b, "; "...)
+		}
+		notes++
+		for _, p := range parts {
+			b = append(b, p...)
+		}
+	}
 	if c.PreviousAddress != "" {
-		notes = append(notes, "moved from "+c.PreviousAddress)
+		note("moved from ", c.PreviousAddress)
 	}
 	if c.ImportingID != "" {
-		notes = append(notes, "importing "+c.ImportingID)
+		note("importing ", c.ImportingID)
 	}
 	if c.Action == ActionReplace {
-		notes = append(notes, "replaced because "+c.ReplaceReason)
+		note("replaced because ", c.ReplaceReason)
 	}
-	if len(notes) > 0 {
-		line += "  (" + strings.Join(notes, "; ") + ")"
+	if notes > 0 {
+		b = append(b, ')')
 	}
-	fmt.Fprintln(w, line)
-	for _, d := range c.Attributes {
-		fmt.Fprintf(w, "      %s %s: %s\n", d.Kind, d.Path, attrValueText(d))
+	b = append(b, '\n')
+	for i := range c.Attributes {
+		d := &c.Attributes[i]
+		b = append(b, "      "...)
+		b = append(b, d.Kind...)
+		b = append(b, ' ')
+		b = append(b, d.Path...)
+		b = append(b, ": "...)
+		switch d.Kind {
+		case DiffAdded:
+			b = append(b, d.After...)
+		case DiffRemoved:
+			b = append(b, d.Before...)
+		default:
+			b = append(b, d.Before...)
+			b = append(b, " → "...)
+			b = append(b, d.After...)
+		}
+		if d.ForcesReplacement {
+			b = append(b, "  # forces replacement"...)
+		}
+		b = append(b, '\n')
 	}
 	if c.Unchanged > 0 && c.Action != ActionCreate && c.Action != ActionDelete {
 		if c.Unchanged == 1 {
-			fmt.Fprintln(w, "      (1 unchanged attribute hidden)")
+			b = append(b, "      (1 unchanged attribute hidden)\n"...)
 		} else {
-			fmt.Fprintf(w, "      (%d unchanged attributes hidden)\n", c.Unchanged)
+			b = append(b, "      ("...)
+			b = strconv.AppendInt(b, int64(c.Unchanged), 10)
+			b = append(b, " unchanged attributes hidden)\n"...)
 		}
 	}
-}
-
-func attrValueText(d AttrDiff) string {
-	var s string
-	switch d.Kind {
-	case DiffAdded:
-		s = d.After
-	case DiffRemoved:
-		s = d.Before
-	default:
-		s = d.Before + " → " + d.After
-	}
-	if d.ForcesReplacement {
-		s += "  # forces replacement"
-	}
-	return s
+	return b
 }

@@ -2,12 +2,12 @@ package envs
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -250,7 +250,9 @@ type reviewer struct {
 	typeGlobs  []pattern
 	addrGlobs  []pattern
 	secrets    secretCache
-	keys       map[string]string // object keys interned across changes
+	tree       valueTree // the values of the change under review
+	path       []step    // where the numeric-jump walk is
+	out        []Finding // the walk's findings
 }
 
 type pattern struct {
@@ -261,7 +263,7 @@ type pattern struct {
 func compile(p string) pattern { return pattern{text: p, parts: strings.Split(p, "*")} }
 
 func newReviewer(rules RiskRules) *reviewer {
-	rv := &reviewer{rules: rules, exactTypes: map[string]string{}, keys: map[string]string{}}
+	rv := &reviewer{rules: rules, exactTypes: map[string]string{}}
 	for _, p := range rules.StatefulTypes {
 		if strings.Contains(p, "*") {
 			rv.typeGlobs = append(rv.typeGlobs, compile(p))
@@ -407,73 +409,74 @@ func (p pattern) match(s string) bool {
 // numericJumps finds numeric attributes that grow or shrink by the growth
 // factor or more: the fat-fingered 100 → 1000 GB.
 func (rv *reviewer) numericJumps(c *Change) []Finding {
-	rules := rv.rules
-	if rules.GrowthFactor <= 1 {
+	if rv.rules.GrowthFactor <= 1 {
 		return nil
 	}
-	v, err := c.values(rv.keys)
-	if err != nil || !v.hasBefore || !v.hasAfter {
+	v, err := c.values(&rv.tree)
+	if err != nil || v.before < 0 || v.after < 0 {
 		return nil
 	}
-	secret := rules.SecretNames
-	var out []Finding
-	secrets := &rv.secrets
-	var walk func(path []any, b, a, bSens, aSens any)
-	walk = func(path []any, b, a, bSens, aSens any) {
-		if bSens == true || aSens == true {
+	rv.out, rv.path = nil, rv.path[:0]
+	rv.jumps(c, v.before, v.after, v.beforeSensitive, v.afterSensitive)
+	return rv.out
+}
+
+// jumps walks before b and after a together, where both have a value of
+// the same shape, past what is marked or named secret.
+func (rv *reviewer) jumps(c *Change, b, a, bSens, aSens int32) {
+	if bSens == markedAll || aSens == markedAll {
+		return
+	}
+	if k, ok := lastKey(rv.path); ok && rv.secrets.match(rv.rules.SecretNames, k) {
+		return
+	}
+	t := &rv.tree
+	bn, an := &t.nodes[b], &t.nodes[a]
+	switch bn.kind {
+	case kindObject:
+		if an.kind != kindObject {
 			return
 		}
-		if k, ok := lastKey(path); ok && secrets.match(secret, k) {
+		for i := bn.first; i < bn.first+bn.n; i++ {
+			k := t.key(i)
+			if j := t.member(a, k); j >= 0 {
+				rv.path = append(rv.path, key(k))
+				rv.jumps(c, i, j, t.childKey(bSens, k), t.childKey(aSens, k))
+				rv.path = rv.path[:len(rv.path)-1]
+			}
+		}
+	case kindArray:
+		if an.kind != kindArray || an.n != bn.n {
 			return
 		}
-		switch bv := b.(type) {
-		case map[string]any:
-			am, ok := a.(map[string]any)
-			if !ok {
-				return
-			}
-			keys := make([]string, 0, len(bv))
-			for k := range bv {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				if av, ok := am[k]; ok {
-					walk(appendStep(path, k), bv[k], av, child(bSens, k), child(aSens, k))
-				}
-			}
-		case []any:
-			al, ok := a.([]any)
-			if !ok || len(al) != len(bv) {
-				return
-			}
-			for i := range bv {
-				walk(appendStep(path, i), bv[i], al[i], child(bSens, i), child(aSens, i))
-			}
-		case json.Number:
-			an, ok := a.(json.Number)
-			if !ok {
-				return
-			}
-			before, err1 := bv.Float64()
-			after, err2 := an.Float64()
-			if err1 != nil || err2 != nil || before == 0 || after == 0 || (before < 0) != (after < 0) {
-				return
-			}
-			ratio := after / before
-			attr := formatPath(toPathSteps(path))
-			switch {
-			case ratio >= rules.GrowthFactor:
-				out = append(out, Finding{Severity: SeverityHigh, Rule: RuleNumericJump, Address: c.Address, Attribute: attr,
-					Message: fmt.Sprintf("%s grows from %s to %s (%sx) on %s; check for a typo", attr, bv, an, ratioText(ratio), c.Address)})
-			case ratio <= 1/rules.GrowthFactor:
-				out = append(out, Finding{Severity: SeverityHigh, Rule: RuleNumericJump, Address: c.Address, Attribute: attr,
-					Message: fmt.Sprintf("%s shrinks from %s to %s (%sx smaller) on %s; check for a typo", attr, bv, an, ratioText(1/ratio), c.Address)})
-			}
+		for i := int32(0); i < bn.n; i++ {
+			rv.path = append(rv.path, index(int(i)))
+			rv.jumps(c, bn.first+i, an.first+i, t.childIndex(bSens, int(i)), t.childIndex(aSens, int(i)))
+			rv.path = rv.path[:len(rv.path)-1]
+		}
+	case kindNumber:
+		if an.kind != kindNumber {
+			return
+		}
+		bText, aText := t.text(b), t.text(a)
+		before, err1 := strconv.ParseFloat(string(bText), 64)
+		after, err2 := strconv.ParseFloat(string(aText), 64)
+		if err1 != nil || err2 != nil || before == 0 || after == 0 || (before < 0) != (after < 0) {
+			return
+		}
+		ratio := after / before
+		growth := rv.rules.GrowthFactor
+		switch {
+		case ratio >= growth:
+			attr := string(appendPath(nil, rv.path))
+			rv.out = append(rv.out, Finding{Severity: SeverityHigh, Rule: RuleNumericJump, Address: c.Address, Attribute: attr,
+				Message: fmt.Sprintf("%s grows from %s to %s (%sx) on %s; check for a typo", attr, bText, aText, ratioText(ratio), c.Address)})
+		case ratio <= 1/growth:
+			attr := string(appendPath(nil, rv.path))
+			rv.out = append(rv.out, Finding{Severity: SeverityHigh, Rule: RuleNumericJump, Address: c.Address, Attribute: attr,
+				Message: fmt.Sprintf("%s shrinks from %s to %s (%sx smaller) on %s; check for a typo", attr, bText, aText, ratioText(1/ratio), c.Address)})
 		}
 	}
-	walk(nil, v.before, v.after, v.beforeSensitive, v.afterSensitive)
-	return out
 }
 
 func ratioText(r float64) string {

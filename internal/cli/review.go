@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"strings"
 
@@ -17,22 +16,15 @@ type reviewOptions struct {
 // high-risk review returns an ExitError with code 3; a failure is reported
 // here, as the review's, and returns one with code 1.
 func printReview(s *session, o reviewOptions, p *envs.Plan, findings []envs.Finding, environment string, rules envs.RiskRules) error {
-	report, err := envs.NewReport(p, findings, environment, envs.DiffOptions{SecretNames: rules.SecretNames})
-	if err != nil {
+	opts := envs.DiffOptions{SecretNames: rules.SecretNames}
+	write := envs.WriteReviewText
+	if o.json {
+		write = envs.WriteReviewJSON
+	}
+	if err := write(s.stdout, p, findings, environment, opts); err != nil {
 		return reviewFailed(s, err)
 	}
-	if o.json {
-		if err := report.WriteJSON(s.stdout); err != nil {
-			return reviewFailed(s, err)
-		}
-	} else {
-		out := bufio.NewWriterSize(s.stdout, 64<<10) // one write per 64 KiB, not per line
-		envs.WriteReportText(out, report)
-		if err := out.Flush(); err != nil {
-			return reviewFailed(s, err)
-		}
-	}
-	if report.HighRisk {
+	if envs.HighRisk(findings) {
 		return &ExitError{Code: ExitHighRisk}
 	}
 	return nil

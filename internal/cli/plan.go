@@ -54,8 +54,13 @@ func runPlan(ctx context.Context, s *session, o planOptions) error {
 	if err != nil {
 		return err
 	}
-	e, _ := c.Lookup(name)
-	reviewed := printReview(s, o.reviewOptions, res.Plan, res.Findings, name, envs.RulesFor(c.Workspace, e.Environment))
+	var reviewed error
+	if res.Report != nil { // built by the run, with the environment's rules
+		reviewed = printReport(s, o.reviewOptions, res.Report)
+	} else {
+		e, _ := c.Lookup(name)
+		reviewed = printReview(s, o.reviewOptions, res.Plan, res.Findings, name, envs.RulesFor(c.Workspace, e.Environment))
+	}
 	if ExitCode(reviewed) == ExitFailure {
 		return reviewed
 	}

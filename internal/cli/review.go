@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"fmt"
 	"strings"
 
@@ -25,6 +26,26 @@ func printReview(s *session, o reviewOptions, p *envs.Plan, findings []envs.Find
 		return reviewFailed(s, err)
 	}
 	if envs.HighRisk(findings) {
+		return &ExitError{Code: ExitHighRisk}
+	}
+	return nil
+}
+
+// printReport prints a report the pipeline already built (a plan run's),
+// as printReview would print its plan: the diff is not computed again.
+func printReport(s *session, o reviewOptions, r *envs.Report) error {
+	var err error
+	if o.json {
+		err = r.WriteJSON(s.stdout)
+	} else {
+		out := bufio.NewWriterSize(s.stdout, 64<<10)
+		envs.WriteReportText(out, r)
+		err = out.Flush()
+	}
+	if err != nil {
+		return reviewFailed(s, err)
+	}
+	if r.HighRisk {
 		return &ExitError{Code: ExitHighRisk}
 	}
 	return nil

@@ -337,3 +337,38 @@ func TestCursorNeverRestsOnAHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestListIsUsableWhileTheSavedPlanIsRead: once Terraform has planned, the
+// review (reading the saved plan back, terraform show) is off the critical
+// path: every change is listed, and the list moves and filters, while the
+// saved plan is read; the review then fills in findings and diffs.
+func TestListIsUsableWhileTheSavedPlanIsRead(t *testing.T) {
+	s, _ := newScreen(t, false)
+	s.Init()
+	s.Update(EventsMsg{RunID: s.RunID(), Events: []pipeline.Event{
+		{Kind: pipeline.StepStarted, Step: pipeline.StepPlan, Message: "terraform plan"},
+		planned(pipeline.StepPlan, "create", "aws_s3_bucket.logs"),
+		planned(pipeline.StepPlan, "delete", "aws_db_instance.orders"),
+		planned(pipeline.StepPlan, "update", "aws_sns_topic.t"),
+		{Kind: pipeline.StepFinished, Step: pipeline.StepPlan, Message: "planned"},
+		{Kind: pipeline.StepStarted, Step: pipeline.StepShow, Message: "reading the saved plan"},
+	}})
+	v := view(s)
+	for _, want := range []string{"reading the saved plan", "aws_s3_bucket.logs", "aws_db_instance.orders", "aws_sns_topic.t"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("while the saved plan is read, the view lacks %q:\n%s", want, v)
+		}
+	}
+	before, _ := s.list.selected()
+	s.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
+	if after, _ := s.list.selected(); after.address == before.address {
+		t.Error("the list does not move while the saved plan is read")
+	}
+	s.Update(tea.KeyPressMsg{Code: '/', Text: "/"})
+	for _, r := range "sns" {
+		s.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	if v := view(s); strings.Contains(v, "aws_s3_bucket.logs") || !strings.Contains(v, "aws_sns_topic.t") {
+		t.Errorf("the filter does not work while the saved plan is read:\n%s", v)
+	}
+}

@@ -34,6 +34,8 @@ type workspace struct {
 	root string
 	env  []string
 	sim  *fake.Sim
+	// setup is Install's result.
+	setup *Setup
 }
 
 func newWorkspace(t *testing.T, tf string) *workspace {
@@ -60,7 +62,7 @@ func newWorkspace(t *testing.T, tf string) *workspace {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	w := &workspace{t: t, bin: bin, dir: dir, root: root, sim: sim}
+	w := &workspace{t: t, bin: bin, dir: dir, root: root, sim: sim, setup: s}
 	w.write(tf)
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "TF_") {
@@ -272,8 +274,12 @@ func TestTerraformLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(lock), `provider "envbench.local/envbench/aws"`) {
-		t.Fatalf("the lock file records no simulated provider:\n%s", lock)
+	if !strings.Contains(string(lock), `provider "envbench.local/envbench/aws"`) || !strings.Contains(string(lock), w.setup.Hash) {
+		t.Fatalf("the lock file records no simulated provider with hash %s:\n%s", w.setup.Hash, lock)
+	}
+	// The lock entry is current: RefreshLock leaves it.
+	if changed, err := RefreshLock(w.dir, w.setup); err != nil || changed {
+		t.Fatalf("RefreshLock of a current entry = %v, %v; want it unchanged", changed, err)
 	}
 
 	w.terraform([]string{"plan", "-input=false", "-no-color", "-out=create.tfplan"}, 0)
@@ -295,6 +301,14 @@ func TestTerraformLifecycle(t *testing.T) {
 	arns := w.tagged("dev-alice")
 	if len(arns) != 11 { // every resource but the record, which takes no tags
 		t.Errorf("tagged resources = %d:\n%s", len(arns), strings.Join(arns, "\n"))
+	}
+	// Every call was made as the session the provider block names.
+	created, err := w.sim.Events(context.Background(), fake.EventFilter{Account: sandboxAccount, Name: "CreateDBInstance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(created) != 1 || created[0].Username != "envbench-run-1" {
+		t.Errorf("CreateDBInstance events = %+v, want one by session envbench-run-1", created)
 	}
 	endpoint := strings.TrimSpace(w.terraform([]string{"output", "-raw", "endpoint"}))
 	if !strings.HasPrefix(endpoint, "dev-alice-db.") || !strings.HasSuffix(endpoint, ".rds.amazonaws.com:5432") {
@@ -340,4 +354,17 @@ func mapsEqual(got map[string]any, want map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// TestAllowedAccountIDs: a role that resolves to another account fails
+// before anything is planned, as with the real provider.
+func TestAllowedAccountIDs(t *testing.T) {
+	w := newWorkspace(t, strings.Replace(sandboxTF, `allowed_account_ids = ["333333333333"]`, `allowed_account_ids = ["111111111111"]`, 1))
+	w.terraform([]string{"init", "-input=false", "-no-color"})
+	cmd := exec.Command(w.bin, "plan", "-input=false", "-no-color")
+	cmd.Dir, cmd.Env = w.dir, w.env
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "Invalid account") || !strings.Contains(string(out), "account 333333333333") {
+		t.Errorf("plan against another account: %v\n%s", err, out)
+	}
 }

@@ -67,7 +67,7 @@ var realSchema = map[string]map[string]string{
 		"launch_type": "optional", "propagate_tags": "optional", "tags": "optional",
 		"network_configuration.subnets": "required", "network_configuration.security_groups": "optional",
 		"network_configuration.assign_public_ip": "optional",
-		"id": "computed", "arn": "computed", "tags_all": "computed",
+		"id":                                     "computed", "arn": "computed", "tags_all": "computed",
 	},
 }
 

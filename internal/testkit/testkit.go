@@ -7,8 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"testing"
+
+	"github.com/envbench/envbench/envs/fake"
+	"github.com/envbench/envbench/envs/simprovider"
 )
 
 // moduleRoot is the repository root, found from this file's place.
@@ -43,7 +47,41 @@ func CopyExample(tb testing.TB, name string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	simulateRoles(tb, dst)
 	return dst
+}
+
+// simulateRoles creates, in a simulated workspace's account
+// (.envbench/sim/aws.db), the roles its environments assume, so that the
+// simulated provider can act as them. Other workspaces are left alone.
+func simulateRoles(tb testing.TB, root string) {
+	tb.Helper()
+	settings, err := os.ReadFile(filepath.Join(root, "envbench.yaml"))
+	if err != nil || !regexp.MustCompile(`(?m)^cloud:\s*simulated\s*$`).Match(settings) {
+		return
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "envs", "*.yaml"))
+	rolePattern := regexp.MustCompile(`(?m)^role:\s*(arn:aws:iam::\S+)\s*$`)
+	var roles []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if m := rolePattern.FindSubmatch(data); m != nil {
+			roles = append(roles, string(m[1]))
+		}
+	}
+	sim, err := fake.Open(simprovider.DatabasePath(root), fake.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer sim.Close()
+	for _, r := range roles {
+		if err := sim.CreateRole(fake.Role{ARN: r}); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }
 
 // WriteFile writes content to name under root, making directories.

@@ -60,7 +60,7 @@ func TestInstallMirrorAndConfig(t *testing.T) {
 	}
 
 	// A rebuilt binary has another digest, hash and environment.
-	if err := os.WriteFile(bin, []byte("build 2"), 0o755); err != nil {
+	if err := os.WriteFile(bin, []byte("build 2, larger"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	s2, err := Install(root, bin)
@@ -69,6 +69,16 @@ func TestInstallMirrorAndConfig(t *testing.T) {
 	}
 	if s2.Digest == s.Digest || s2.Hash == s.Hash || s2.Env[DigestEnv] == s.Env[DigestEnv] {
 		t.Errorf("a rebuilt binary kept digest %s, hash %s", s2.Digest, s2.Hash)
+	}
+	if want, _ := fileSHA256(bin); s2.Digest != want {
+		t.Errorf("digest %s, want the binary's sha256 %s", s2.Digest, want)
+	}
+	// The digest is cached by path, size and time: the next run hashes
+	// nothing, and a cache entry of another binary is not taken.
+	cache := filepath.Join(root, ".envbench", "providers", "digest")
+	data, err := os.ReadFile(cache)
+	if err != nil || !strings.HasSuffix(string(data), s2.Digest+"\n") {
+		t.Fatalf("digest cache %q, %v", data, err)
 	}
 }
 

@@ -125,3 +125,24 @@ func TestRefreshLockDropsTheEntryOfAnotherBinary(t *testing.T) {
 		t.Errorf("no lock file: changed %v, %v", changed, err)
 	}
 }
+
+// FuzzDropStaleEntry: whatever a lock file holds, dropping the entry
+// never panics, keeps every other byte in order, and leaves a file that
+// holds this provider's block only if it records the hash.
+func FuzzDropStaleEntry(f *testing.F) {
+	f.Add([]byte(strings.Replace(lockFile, "%s", "h1:stale=", 1)), "h1:current=")
+	f.Add([]byte(strings.Replace(lockFile, "%s", "h1:current=", 1)), "h1:current=")
+	f.Add([]byte(`provider "envbench.local/envbench/aws" {`), "h1:x=")
+	f.Fuzz(func(t *testing.T, lock []byte, hash string) {
+		out, changed := dropStaleEntry(lock, hash)
+		if !changed {
+			if string(out) != string(lock) {
+				t.Fatal("unchanged, yet the file differs")
+			}
+			return
+		}
+		if len(out) >= len(lock) {
+			t.Fatalf("changed, yet %d bytes became %d", len(lock), len(out))
+		}
+	})
+}

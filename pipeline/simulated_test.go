@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/envbench/envbench/envs/cloud"
 	"github.com/envbench/envbench/envs/fake"
 	"github.com/envbench/envbench/envs/simprovider"
+	"github.com/envbench/envbench/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -155,4 +157,45 @@ func TestDemoSandboxOnTheSimulatedProvider(t *testing.T) {
 	if still := taggedWith(t, ann, "dev-bob"); !slices.Equal(still, bob) {
 		t.Errorf("destroying dev-alice changed dev-bob's resources: %v, was %v", still, bob)
 	}
+}
+
+// TestServicePlatformPlansNoChangesAfterApply: once the demo's qa is
+// applied on the simulated provider, the account and the state agree, and
+// a change of an input plans an update in place, as on AWS.
+func TestServicePlatformPlansNoChangesAfterApply(t *testing.T) {
+	terraform(t)
+	root := demo(t)
+	c := open(t, root)
+	ctx := context.Background()
+	res, err := Plan(ctx, c, "qa", "", Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, c, "qa", res.PlanFile, "qa", Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Plan(ctx, c, "qa", "", Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.HasChanges || again.Plan.Summary().Total() != 0 {
+		t.Errorf("after apply, qa plans %v", again.Plan.Summary())
+	}
+	testkit.WriteFile(t, root, "envs/qa.yaml", strings.Replace(readFile(t, root, "envs/qa.yaml"), "db_storage_gb: 100", "db_storage_gb: 200", 1))
+	grown, err := Plan(ctx, open(t, root), "qa", "", Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := grown.Plan.Summary(); s.Total() != 1 || s[envs.ActionUpdate] != 1 || grown.Plan.Changes[0].Address != "aws_db_instance.orders" {
+		t.Errorf("growing the storage plans %v: %+v", s, grown.Plan.Changes)
+	}
+}
+
+func readFile(t *testing.T, root, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

@@ -2,7 +2,8 @@
 // environments built with Terraform on AWS. With no command it opens the
 // TUI; every action also exists as a headless command (internal/cli).
 // main.go only wires the process to them: signals, stdout and stderr, the
-// TUI and the build's version.
+// TUI and the build's version; started by Terraform as a plugin, it serves
+// the simulated AWS provider (envs/simprovider) instead.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"os"
 
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/simprovider"
 	"github.com/envbench/envbench/internal/cli"
 	"github.com/envbench/envbench/ui"
 	"github.com/envbench/envbench/ui/theme"
@@ -25,6 +27,9 @@ var (
 )
 
 func main() {
+	// Started by Terraform as the simulated AWS provider: serve it and
+	// nothing else.
+	simprovider.ServeIfPlugin()
 	in := cli.NotifyInterrupts(os.Stderr, os.Exit)
 	err := cli.Run(in.Context(), os.Args[1:], cli.Env{
 		Stdout:     os.Stdout,

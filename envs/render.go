@@ -191,6 +191,10 @@ func DefaultTags(env string) map[string]string {
 	return map[string]string{"envbench:env": env}
 }
 
+// RunIDVariable is the input variable envbench.tf declares for the run id;
+// plans and destroys give it (-var), saved plans carry it to apply.
+const RunIDVariable = "envbench_run_id"
+
 // contextFile is envbench.tf: a local value the archetype's provider
 // configuration reads (local.envbench.region, .role_arn, .default_tags).
 func contextFile(env *config.Environment) []byte {
@@ -208,7 +212,9 @@ func contextFile(env *config.Environment) []byte {
 	} else {
 		field("role_arn", hclString(env.Role))
 	}
-	field("session_name", hclString("envbench-"+env.Name))
+	// The run id comes from the run (-var), so that every session leads
+	// back to it while the rendered files stay the same from run to run.
+	field("session_name", `"envbench-${var.envbench_run_id}"`)
 	field("owner", hclString(env.Owner))
 	field("protected", fmt.Sprint(env.Protected))
 	b.WriteString("    default_tags = {\n")
@@ -222,6 +228,8 @@ func contextFile(env *config.Environment) []byte {
 		fmt.Fprintf(&b, "      %s = %s\n", hclString(k), hclString(tags[k]))
 	}
 	b.WriteString("    }\n  }\n}\n")
+	b.WriteString("\n# The id of the run that plans, given by envbench (-var); it names the\n# run's AWS sessions envbench-<run-id>.\n")
+	fmt.Fprintf(&b, "variable %q {\n  type = string\n}\n", RunIDVariable)
 	return []byte(b.String())
 }
 

@@ -101,6 +101,8 @@ func TestRenderWritesTheWorkDirectory(t *testing.T) {
 		`role_arn     = "arn:aws:iam::222222222222:role/deploy"`,
 		`"envbench:env" = "qa"`,
 		`owner        = "qa $${team} %%{x}"`, // template sequences escaped
+		`session_name = "envbench-${var.envbench_run_id}"`,
+		`variable "envbench_run_id" {`,
 	} {
 		if !strings.Contains(ctx, want) {
 			t.Errorf("envbench.tf lacks %q:\n%s", want, ctx)

@@ -96,7 +96,7 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 		if digest != t.Digest {
 			return "", fmt.Errorf("%w: %s changed since it was reviewed; plan again", ErrWrongPlan, planFile)
 		}
-		if run, err = newTerraform(ctx, c, t.WorkDir, opts); err != nil {
+		if run, err = newTerraform(ctx, c, t.WorkDir, r.id, opts); err != nil {
 			return "", err
 		}
 		r.mu.Lock()

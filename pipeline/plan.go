@@ -15,7 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/envbench/envbench/config"
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/fake"
+	"github.com/envbench/envbench/envs/simprovider"
 	"github.com/envbench/envbench/envs/tf"
 )
 
@@ -222,7 +225,7 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	}); err != nil {
 		return nil, err
 	}
-	run, err := newTerraform(ctx, c, dir, opts)
+	run, err := newTerraform(ctx, c, dir, r.id, opts)
 	if err != nil {
 		r.emit(Event{Kind: StepFailed, Step: StepInit, Message: err.Error()})
 		return nil, err
@@ -394,7 +397,9 @@ func pruneOldPlans(root, env, keep string) {
 	}
 }
 
-func newTerraform(ctx context.Context, c *envs.Catalog, dir string, opts Options) (*tf.Runner, error) {
+// newTerraform is the run's Terraform in dir; runID names its sessions
+// (envs.RunIDVariable).
+func newTerraform(ctx context.Context, c *envs.Catalog, dir, runID string, opts Options) (*tf.Runner, error) {
 	bin := opts.Binary
 	if bin == "" {
 		configured := c.Settings.TerraformBinary
@@ -408,7 +413,46 @@ func newTerraform(ctx context.Context, c *envs.Catalog, dir string, opts Options
 			return nil, err
 		}
 	}
-	return tf.New(ctx, dir, tf.Options{Binary: bin, PluginCacheDir: filepath.Join(c.Root, ".envbench", "plugin-cache")})
+	o := tf.Options{Binary: bin, PluginCacheDir: filepath.Join(c.Root, ".envbench", "plugin-cache"),
+		Vars: map[string]string{envs.RunIDVariable: runID}}
+	if c.Settings.Cloud == config.CloudSimulated {
+		env, err := simulatedProvider(c.Root, dir)
+		if err != nil {
+			return nil, err
+		}
+		o.Env = env
+		// A cached copy of an older envbench binary would be taken for the
+		// provider: the simulated provider comes from its mirror only.
+		o.PluginCacheDir = ""
+	}
+	return tf.New(ctx, dir, o)
+}
+
+// simulatedProvider points Terraform at the simulated aws provider that
+// this binary serves (envs/simprovider): envbench's own CLI configuration
+// and the simulation's database, and a lock entry of an older binary
+// dropped so that init records this one.
+func simulatedProvider(root, dir string) (map[string]string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("simulated aws provider: find the envbench binary: %w", err)
+	}
+	// The simulation is seeded on first use, by whichever of the TUI, a
+	// command or this run comes first: the provider then finds the roles
+	// the environments assume.
+	sim, err := fake.OpenWorkspace(context.Background(), root, filepath.Join(root, fake.WorkspaceSeed), fake.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("simulated AWS: %w", err)
+	}
+	sim.Close()
+	s, err := simprovider.Install(root, exe)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := simprovider.RefreshLock(dir, s); err != nil {
+		return nil, err
+	}
+	return s.Env, nil
 }
 
 func terraformName(r *tf.Runner) string {

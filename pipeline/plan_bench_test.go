@@ -61,7 +61,7 @@ func BenchmarkPlan1500(b *testing.B) {
 	}
 	out := filepath.Join(b.TempDir(), "plain.tfplan")
 	plain := func(b *testing.B) {
-		cmd := exec.Command(bin, "plan", "-input=false", "-out="+out)
+		cmd := exec.Command(bin, "plan", "-input=false", "-var", envs.RunIDVariable+"=bench", "-out="+out)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
 		if data, err := cmd.CombinedOutput(); err != nil {

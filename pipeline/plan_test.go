@@ -85,13 +85,13 @@ func TestPlanAndApplyProtectedEnvironment(t *testing.T) {
 	if got := rec.steps(); got != want {
 		t.Errorf("steps:\n%s\nwant:\n%s", got, want)
 	}
-	if rec.count(tf.EventPlannedChange) != 8 || res.Plan.Summary()[envs.ActionCreate] != 8 || !res.HasChanges {
+	if rec.count(tf.EventPlannedChange) != 12 || res.Plan.Summary()[envs.ActionCreate] != 12 || !res.HasChanges {
 		t.Errorf("planned %d changes, summary %v", rec.count(tf.EventPlannedChange), res.Plan.Summary())
 	}
 	if !res.Protected || !res.HighRisk || !res.NeedsConfirmation() || res.Findings[0].Rule != envs.RuleProtected {
 		t.Errorf("production's plan must need confirmation: %+v", res.Findings)
 	}
-	if res.Report == nil || len(res.Report.Changes) != 8 || res.Report.Environment != "production" {
+	if res.Report == nil || len(res.Report.Changes) != 12 || res.Report.Environment != "production" {
 		t.Errorf("the result must carry the review's report, for the TUI to draw from: %+v", res.Report)
 	}
 	if _, held := ReadLock(root, "production"); held {
@@ -114,14 +114,14 @@ func TestPlanAndApplyProtectedEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if applied.Summary == nil || applied.Summary.Add != 8 || rec.count(tf.EventApplyComplete) != 8 {
+	if applied.Summary == nil || applied.Summary.Add != 12 || rec.count(tf.EventApplyComplete) != 12 {
 		t.Errorf("apply summary %+v, %d completes", applied.Summary, rec.count(tf.EventApplyComplete))
 	}
 	if _, err := Apply(ctx, c, "production", res.PlanFile, "production", Options{}, nil); !errors.Is(err, ErrWrongPlan) {
 		t.Errorf("a plan applies once; a second apply: %v", err)
 	}
 	after := open(t, root)
-	if e, _ := after.Lookup("production"); e.Status != envs.StatusDeployed || e.Resources != 8 {
+	if e, _ := after.Lookup("production"); e.Status != envs.StatusDeployed || e.Resources != 12 {
 		t.Errorf("after apply production is %s with %d resources", e.Status, e.Resources)
 	}
 }

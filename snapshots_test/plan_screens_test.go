@@ -19,32 +19,32 @@ import (
 // -json` would write them for the demo.
 const (
 	quietPlan = `{"format_version":"1.2","terraform_version":"1.5.7","resource_changes":[
-{"address":"terraform_data.vpc","mode":"managed","type":"terraform_data","name":"vpc","change":{"actions":["create"],"before":null,"after":{"input":{"cidr_block":"10.100.0.0/20"}},"after_unknown":{"id":true,"output":true}}},
-{"address":"terraform_data.subnet","mode":"managed","type":"terraform_data","name":"subnet","change":{"actions":["create"],"before":null,"after":{"input":{"cidr_block":"10.100.0.0/22"}},"after_unknown":{"id":true,"output":true,"input":{"vpc_id":true}}}},
-{"address":"terraform_data.database[0]","mode":"managed","type":"terraform_data","name":"database","change":{"actions":["create"],"before":null,"after":{"input":{"allocated_storage":20,"engine":"postgres","identifier":"dev-alice-db"}},"after_unknown":{"id":true,"output":true}}},
-{"address":"terraform_data.service","mode":"managed","type":"terraform_data","name":"service","change":{"actions":["create"],"before":null,"after":{"input":{"desired_count":1,"image":"ghcr.io/acme/orders:payments-migration"}},"after_unknown":{"id":true,"output":true}}}]}`
+{"address":"aws_vpc.this","mode":"managed","type":"aws_vpc","name":"this","change":{"actions":["create"],"before":null,"after":{"cidr_block":"10.100.0.0/20","tags_all":{"envbench:env":"dev-alice"}},"after_unknown":{"id":true,"arn":true}}},
+{"address":"aws_subnet.this[0]","mode":"managed","type":"aws_subnet","name":"this","index":0,"change":{"actions":["create"],"before":null,"after":{"cidr_block":"10.100.0.0/22"},"after_unknown":{"id":true,"arn":true,"vpc_id":true}}},
+{"address":"aws_db_instance.database[0]","mode":"managed","type":"aws_db_instance","name":"database","index":0,"change":{"actions":["create"],"before":null,"after":{"allocated_storage":20,"engine":"postgres","identifier":"dev-alice-db"},"after_unknown":{"id":true,"arn":true,"endpoint":true}}},
+{"address":"aws_ecs_service.app","mode":"managed","type":"aws_ecs_service","name":"app","change":{"actions":["create"],"before":null,"after":{"desired_count":1,"tags":{"Image":"ghcr.io/acme/orders:payments-migration"}},"after_unknown":{"id":true,"arn":true}}}]}`
 
 	riskyPlan = `{"format_version":"1.2","terraform_version":"1.5.7","resource_changes":[
-{"address":"terraform_data.database","mode":"managed","type":"terraform_data","name":"database","change":{"actions":["delete","create"],
- "before":{"id":"4b7b9d00","input":{"allocated_storage":100,"engine_version":"16.4","master_password":"hunter2","tags":{"envbench:env":"qa"}},"triggers_replace":["16"]},
- "after":{"input":{"allocated_storage":1000,"engine_version":"17.1","master_password":"hunter3","tags":{"envbench:env":"qa"}},"triggers_replace":["17"]},
- "after_unknown":{"id":true,"output":true},"before_sensitive":{},"after_sensitive":{},"replace_paths":[["triggers_replace"]]},"action_reason":"replace_because_cannot_update"},
-{"address":"terraform_data.db_record","mode":"managed","type":"terraform_data","name":"db_record","change":{"actions":["update"],
- "before":{"id":"8688331a","input":{"name":"orders-db.qa.acme.internal","records":["4b7b9d00.eu-west-1.rds.amazonaws.com"],"ttl":60}},
- "after":{"id":"8688331a","input":{"name":"orders-db.qa.acme.internal","records":[null],"ttl":60}},"after_unknown":{"input":{"records":[true]},"output":true}}},
-{"address":"terraform_data.orders_service","mode":"managed","type":"terraform_data","name":"orders_service","change":{"actions":["update"],
- "before":{"id":"5937b027","input":{"desired_count":2,"image":"ghcr.io/acme/orders:1.42.0"}},"after":{"id":"5937b027","input":{"desired_count":2,"image":"ghcr.io/acme/orders:1.43.0"}},"after_unknown":{"output":true}}},
-{"address":"terraform_data.legacy_queue","mode":"managed","type":"terraform_data","name":"legacy_queue","change":{"actions":["delete"],"before":{"id":"9a1b","input":{"name":"orders-legacy"}},"after":null}},
-{"address":"terraform_data.vpc","mode":"managed","type":"terraform_data","name":"vpc","change":{"actions":["no-op"],"before":{"id":"1852ea72"},"after":{"id":"1852ea72"}}}]}`
+{"address":"aws_db_instance.orders","mode":"managed","type":"aws_db_instance","name":"orders","change":{"actions":["delete","create"],
+ "before":{"id":"db-4B7B9D00","identifier":"qa-orders","allocated_storage":100,"engine_version":"16.4","password":"hunter2","tags_all":{"envbench:env":"qa"}},
+ "after":{"identifier":"qa-orders","allocated_storage":1000,"engine_version":"17.1","password":"hunter3","tags_all":{"envbench:env":"qa"}},
+ "after_unknown":{"id":true,"endpoint":true},"before_sensitive":{"password":true},"after_sensitive":{"password":true},"replace_paths":[["engine_version"]]},"action_reason":"replace_because_cannot_update"},
+{"address":"aws_route53_record.database","mode":"managed","type":"aws_route53_record","name":"database","change":{"actions":["update"],
+ "before":{"id":"Z0QA_orders-db.qa.acme.internal_CNAME","name":"orders-db.qa.acme.internal","records":["qa-orders.c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com"],"ttl":60},
+ "after":{"id":"Z0QA_orders-db.qa.acme.internal_CNAME","name":"orders-db.qa.acme.internal","records":[null],"ttl":60},"after_unknown":{"records":[true]}}},
+{"address":"aws_ecs_service.orders","mode":"managed","type":"aws_ecs_service","name":"orders","change":{"actions":["update"],
+ "before":{"id":"arn:aws:ecs:eu-west-1:222222222222:service/qa/orders","desired_count":2,"tags":{"Image":"ghcr.io/acme/orders:1.42.0"}},"after":{"id":"arn:aws:ecs:eu-west-1:222222222222:service/qa/orders","desired_count":2,"tags":{"Image":"ghcr.io/acme/orders:1.43.0"}},"after_unknown":{}}},
+{"address":"aws_security_group.legacy_queue","mode":"managed","type":"aws_security_group","name":"legacy_queue","change":{"actions":["delete"],"before":{"id":"sg-9a1b","name":"qa-orders-legacy"},"after":null}},
+{"address":"aws_vpc.this","mode":"managed","type":"aws_vpc","name":"this","change":{"actions":["no-op"],"before":{"id":"vpc-1852ea72"},"after":{"id":"vpc-1852ea72"}}}]}`
 
 	// productionPlan is issue 7's plan on production: the database is
 	// replaced and its storage typed as 5000 instead of 500.
 	productionPlan = `{"format_version":"1.2","terraform_version":"1.5.7","resource_changes":[
-{"address":"terraform_data.database","mode":"managed","type":"terraform_data","name":"database","change":{"actions":["delete","create"],
- "before":{"id":"4b7b9d00","input":{"allocated_storage":500,"engine_version":"16.4"},"triggers_replace":["16"]},
- "after":{"input":{"allocated_storage":5000,"engine_version":"17.1"},"triggers_replace":["17"]},
- "after_unknown":{"id":true,"output":true},"replace_paths":[["triggers_replace"]]},"action_reason":"replace_because_cannot_update"},
-{"address":"terraform_data.vpc","mode":"managed","type":"terraform_data","name":"vpc","change":{"actions":["no-op"],"before":{"id":"1852ea72"},"after":{"id":"1852ea72"}}}]}`
+{"address":"aws_db_instance.orders","mode":"managed","type":"aws_db_instance","name":"orders","change":{"actions":["delete","create"],
+ "before":{"id":"db-4B7B9D00","identifier":"production-orders","allocated_storage":500,"engine_version":"16.4"},
+ "after":{"identifier":"production-orders","allocated_storage":5000,"engine_version":"17.1"},
+ "after_unknown":{"id":true,"endpoint":true},"replace_paths":[["engine_version"]]},"action_reason":"replace_because_cannot_update"},
+{"address":"aws_vpc.this","mode":"managed","type":"aws_vpc","name":"this","change":{"actions":["no-op"],"before":{"id":"vpc-1852ea72"},"after":{"id":"vpc-1852ea72"}}}]}`
 )
 
 // reviewedPlan decodes a plan and reviews it with the demo's rules for env.
@@ -115,10 +115,10 @@ func TestPlanScreens(t *testing.T) {
 		{"plan_streaming", func(t *testing.T, d *driver, c *envs.Catalog) {
 			p := openPlan(t, d, "qa")
 			events := append(planStarted(),
-				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventRefreshComplete, Resource: "terraform_data.vpc"}),
-				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventPlannedChange, Action: "replace", Resource: "terraform_data.database"}),
-				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventPlannedChange, Action: "update", Resource: "terraform_data.db_record"}),
-				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventPlannedChange, Action: "delete", Resource: "terraform_data.legacy_queue"}))
+				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventRefreshComplete, Resource: "aws_vpc.this"}),
+				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventPlannedChange, Action: "replace", Resource: "aws_db_instance.orders"}),
+				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventPlannedChange, Action: "update", Resource: "aws_route53_record.database"}),
+				tfEvent(pipeline.StepPlan, tf.Event{Type: tf.EventPlannedChange, Action: "delete", Resource: "aws_security_group.legacy_queue"}))
 			d.sendOnly(plan.EventsMsg{RunID: p.RunID(), Events: events})
 		}},
 		{"plan_complete", func(t *testing.T, d *driver, c *envs.Catalog) {
@@ -165,12 +165,12 @@ func TestPlanScreens(t *testing.T) {
 			d.keysOnly("a", "y")
 			d.sendOnly(plan.EventsMsg{RunID: p.RunID(), Events: []pipeline.Event{
 				step(pipeline.StepApply, pipeline.StepStarted, "terraform apply"),
-				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyStart, Action: "create", Resource: "terraform_data.vpc"}),
-				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: "terraform_data.vpc", Elapsed: time.Second}),
-				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyStart, Action: "create", Resource: "terraform_data.subnet"}),
-				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: "terraform_data.subnet", Elapsed: 2 * time.Second}),
-				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyStart, Action: "create", Resource: "terraform_data.database[0]"}),
-				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyProgress, Action: "create", Resource: "terraform_data.database[0]", Elapsed: 40 * time.Second}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyStart, Action: "create", Resource: "aws_vpc.this"}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: "aws_vpc.this", Elapsed: time.Second}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyStart, Action: "create", Resource: "aws_subnet.this[0]"}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: "aws_subnet.this[0]", Elapsed: 2 * time.Second}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyStart, Action: "create", Resource: "aws_db_instance.database[0]"}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyProgress, Action: "create", Resource: "aws_db_instance.database[0]", Elapsed: 40 * time.Second}),
 			}})
 		}},
 		{"apply_done", func(t *testing.T, d *driver, c *envs.Catalog) {
@@ -178,7 +178,7 @@ func TestPlanScreens(t *testing.T) {
 			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "production", quietPlan)})
 			d.keysOnly("a", "production", "enter")
 			var events []pipeline.Event
-			for i, addr := range []string{"terraform_data.vpc", "terraform_data.subnet", "terraform_data.database[0]", "terraform_data.service"} {
+			for i, addr := range []string{"aws_vpc.this", "aws_subnet.this[0]", "aws_db_instance.database[0]", "aws_ecs_service.app"} {
 				events = append(events, tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: addr, Elapsed: time.Duration(i+1) * time.Second}))
 			}
 			d.sendOnly(plan.EventsMsg{RunID: p.RunID(), Events: events})
@@ -190,13 +190,13 @@ func TestPlanScreens(t *testing.T) {
 			d.sendOnly(plan.PlanDoneMsg{RunID: p.RunID(), Result: reviewedPlan(t, c, "dev-alice", quietPlan)})
 			d.keysOnly("a", "y")
 			d.sendOnly(plan.EventsMsg{RunID: p.RunID(), Events: []pipeline.Event{
-				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: "terraform_data.vpc", Elapsed: time.Second}),
-				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyErrored, Action: "create", Resource: "terraform_data.database[0]", Elapsed: 3 * time.Second}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyComplete, Action: "create", Resource: "aws_vpc.this", Elapsed: time.Second}),
+				tfEvent(pipeline.StepApply, tf.Event{Type: tf.EventApplyErrored, Action: "create", Resource: "aws_db_instance.database[0]", Elapsed: 3 * time.Second}),
 			}})
 			err := &tf.Error{Op: "apply", Err: errors.New("exit status 1"), Diagnostics: []tf.Diagnostic{{
-				Severity: "error", Summary: "local-exec provisioner error", Address: "terraform_data.database[0]",
-				Filename: "main.tf", Line: 52, Column: 28, Snippet: `provisioner "local-exec" {`,
-				Detail: "Error running command 'sleep 1': exit status 1. Output: ",
+				Severity: "error", Summary: "creating RDS DB Instance (dev-alice-db): operation error RDS: CreateDBInstance, api error StorageQuotaExceeded", Address: "aws_db_instance.database[0]",
+				Filename: "main.tf", Line: 76, Column: 1, Snippet: `resource "aws_db_instance" "database" {`,
+				Detail: "The request would exceed the account's total storage quota.",
 			}}}
 			d.sendOnly(plan.ApplyDoneMsg{RunID: p.RunID(), Err: err})
 		}},

@@ -14,7 +14,9 @@ import (
 	"github.com/envbench/envbench/envs/cloud"
 )
 
-const demoSeed = "../../examples/demo/sim/seed.yaml"
+// demoSeed is the demo's seed with production's resources made directly,
+// as if production were applied.
+const demoSeed = "testdata/seed-production.yaml"
 
 // workspaceWithSeed is a workspace directory holding the demo's seed at
 // sim/seed.yaml.

@@ -19,6 +19,11 @@ import (
 // last successful init depended on: removing .terraform/ forgets it too.
 const initRecordFile = "envbench-init.json"
 
+// SimulatedProviderEnv is the environment variable that carries the
+// sha256 of the binary serving the simulated aws provider
+// (envs/simprovider.DigestEnv): init depends on it.
+const SimulatedProviderEnv = "ENVBENCH_SIM_PROVIDER"
+
 // InitResult says whether InitIfNeeded ran terraform init, and why.
 type InitResult struct {
 	Ran    bool
@@ -76,6 +81,11 @@ func initInputs(dir, binary, version string, env map[string]string) (map[string]
 		settings = append(settings, k+"="+env[k])
 	}
 	in["Terraform's settings ("+strings.Join([]string{"TF_PLUGIN_CACHE_DIR", "TF_CLI_CONFIG_FILE", "TF_DATA_DIR", "TF_WORKSPACE"}, ", ")+")"] = digest([]byte(strings.Join(settings, "\n")))
+	// The simulated provider is the envbench binary: a rebuilt one is
+	// another package, which init must record in the lock file.
+	if d := env[SimulatedProviderEnv]; d != "" {
+		in["the simulated aws provider (the envbench binary)"] = d
+	}
 	lock, err := os.ReadFile(filepath.Join(dir, ".terraform.lock.hcl"))
 	switch {
 	case err == nil:

@@ -31,6 +31,15 @@ func newSandbox(t *testing.T) *sandbox {
 	if err := os.RemoveAll(filepath.Join(root, "envs")); err != nil {
 		t.Fatal(err)
 	}
+	// The adapter's tests drive terraform_data resources, with a
+	// provisioner to interrupt: no provider at all.
+	main, err := os.ReadFile(filepath.Join("testdata", "terraform-data-sandbox", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "archetypes", "sandbox", "main.tf"), main, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	s := &sandbox{t: t, root: root}
 	s.setStorage(20)
 	return s
@@ -61,7 +70,8 @@ func (s *sandbox) setStorage(gb int) {
 
 func (s *sandbox) runner(ctx context.Context, bin string) *tf.Runner {
 	s.t.Helper()
-	r, err := tf.New(ctx, s.dir, tf.Options{Binary: bin, PluginCacheDir: filepath.Join(s.root, ".envbench", "plugin-cache")})
+	r, err := tf.New(ctx, s.dir, tf.Options{Binary: bin, PluginCacheDir: filepath.Join(s.root, ".envbench", "plugin-cache"),
+		Vars: map[string]string{envs.RunIDVariable: "test-run"}})
 	if err != nil {
 		s.t.Fatal(err)
 	}

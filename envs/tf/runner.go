@@ -54,6 +54,10 @@ type Options struct {
 	WaitDelay time.Duration
 	// Env adds environment variables for Terraform (AWS_PROFILE...).
 	Env map[string]string
+	// Vars are input variables given to plan and destroy as -var (the
+	// run id that envbench.tf names sessions with); apply takes them from
+	// the saved plan.
+	Vars map[string]string
 }
 
 // Runner runs Terraform in one working directory for one run.
@@ -64,6 +68,7 @@ type Runner struct {
 	version string
 	env     map[string]string
 	delay   time.Duration
+	vars    []string // name=value, sorted
 }
 
 // New prepares a runner for dir and asks Terraform its version.
@@ -102,7 +107,12 @@ func New(ctx context.Context, dir string, opts Options) (*Runner, error) {
 	// other commands: Terraform then leaves out its hints for humans.
 	showEnv := maps.Clone(env)
 	showEnv["TF_IN_AUTOMATION"] = "1"
-	return &Runner{tf: t, dir: dir, binary: opts.Binary, version: v.String(), env: showEnv, delay: delay}, nil
+	vars := make([]string, 0, len(opts.Vars))
+	for k, v := range opts.Vars {
+		vars = append(vars, k+"="+v)
+	}
+	slices.Sort(vars)
+	return &Runner{tf: t, dir: dir, binary: opts.Binary, version: v.String(), env: showEnv, delay: delay, vars: vars}, nil
 }
 
 // environment is the process environment minus what terraform-exec manages
@@ -219,7 +229,11 @@ func (r *Runner) Plan(ctx context.Context, planFile string, sink func(Event)) (b
 	var changes bool
 	err := r.run(ctx, "plan", sink, func(w *lineWriter) error {
 		var err error
-		changes, err = r.tf.PlanJSON(ctx, w, tfexec.Out(planFile), tfexec.LockTimeout("10s"))
+		opts := []tfexec.PlanOption{tfexec.Out(planFile), tfexec.LockTimeout("10s")}
+		for _, v := range r.vars {
+			opts = append(opts, tfexec.Var(v))
+		}
+		changes, err = r.tf.PlanJSON(ctx, w, opts...)
 		return err
 	})
 	return changes, err
@@ -230,7 +244,11 @@ func (r *Runner) PlanDestroy(ctx context.Context, planFile string, sink func(Eve
 	var changes bool
 	err := r.run(ctx, "plan", sink, func(w *lineWriter) error {
 		var err error
-		changes, err = r.tf.PlanJSON(ctx, w, tfexec.Out(planFile), tfexec.Destroy(true), tfexec.LockTimeout("10s"))
+		opts := []tfexec.PlanOption{tfexec.Out(planFile), tfexec.Destroy(true), tfexec.LockTimeout("10s")}
+		for _, v := range r.vars {
+			opts = append(opts, tfexec.Var(v))
+		}
+		changes, err = r.tf.PlanJSON(ctx, w, opts...)
 		return err
 	})
 	return changes, err
@@ -274,6 +292,10 @@ func (r *Runner) Apply(ctx context.Context, planFile string, sink func(Event)) e
 // Destroy runs terraform destroy, streaming per-resource progress.
 func (r *Runner) Destroy(ctx context.Context, sink func(Event)) error {
 	return r.run(ctx, "destroy", sink, func(w *lineWriter) error {
-		return r.tf.DestroyJSON(ctx, w, tfexec.LockTimeout("10s"))
+		opts := []tfexec.DestroyOption{tfexec.LockTimeout("10s")}
+		for _, v := range r.vars {
+			opts = append(opts, tfexec.Var(v))
+		}
+		return r.tf.DestroyJSON(ctx, w, opts...)
 	})
 }

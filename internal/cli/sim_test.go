@@ -15,6 +15,20 @@ import (
 	"github.com/envbench/envbench/envs/fake"
 )
 
+// demoWithProduction copies the demo with a seed that makes production's
+// resources directly, as if production were applied, so that console
+// changes have something to act on without running Terraform.
+func demoWithProduction(t *testing.T) string {
+	t.Helper()
+	root := copyWorkspace(t, "demo")
+	data, err := os.ReadFile(filepath.Join("..", "..", "envs", "fake", "testdata", "seed-production.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, fake.WorkspaceSeed, string(data))
+	return root
+}
+
 // runIn runs the command line in-process against the workspace at root.
 func runIn(t *testing.T, root string, args ...string) result {
 	t.Helper()
@@ -62,7 +76,7 @@ func TestSimRefusesRealWorkspace(t *testing.T) {
 
 // TestSimUsage: every misuse exits 2 and says what is wrong.
 func TestSimUsage(t *testing.T) {
-	root := copyWorkspace(t, "demo")
+	root := demoWithProduction(t)
 	// A change that names no one is refused before anything is opened.
 	for _, args := range [][]string{
 		{"sim", "console", "delete-record", "--env", "production", "--name", "x"},
@@ -112,7 +126,7 @@ func TestSimUsage(t *testing.T) {
 
 // TestSimHelp: sim and each subcommand document themselves.
 func TestSimHelp(t *testing.T) {
-	root := copyWorkspace(t, "demo")
+	root := demoWithProduction(t)
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -140,7 +154,7 @@ func TestSimHelp(t *testing.T) {
 // change the simulated account, and are listed by sim events with its
 // filters; a person without access to the account is refused.
 func TestSimConsoleChanges(t *testing.T) {
-	root := copyWorkspace(t, "demo")
+	root := demoWithProduction(t)
 	for _, args := range [][]string{
 		{"sim", "console", "resize-db", "--as", "dana@acme.example", "--env", "production", "--class", "db.r6g.large"},
 		{"sim", "console", "open-port", "--as", "dana@acme.example", "--env", "production", "--port", "5432", "--group", "production-orders-db"},
@@ -230,7 +244,7 @@ func TestSimConsoleChanges(t *testing.T) {
 // TestSimFaults sets, lists and clears faults, which reach the
 // simulation every process uses.
 func TestSimFaults(t *testing.T) {
-	root := copyWorkspace(t, "demo")
+	root := demoWithProduction(t)
 	if r := runIn(t, root, "sim", "faults", "list"); r.code != 0 || r.stdout != "no faults set\n" {
 		t.Fatalf("no faults: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
@@ -265,7 +279,7 @@ func TestSimFaults(t *testing.T) {
 // TestSimReset throws changes away and seeds again; a broken seed is
 // reported where it is broken and leaves the simulation as it was.
 func TestSimReset(t *testing.T) {
-	root := copyWorkspace(t, "demo")
+	root := demoWithProduction(t)
 	if r := runIn(t, root, "sim", "console", "resize-db", "--as", "dana@acme.example", "--env", "production", "--class", "db.t3.large"); r.code != 0 {
 		t.Fatalf("resize: %s", r.stderr)
 	}
@@ -276,7 +290,7 @@ func TestSimReset(t *testing.T) {
 	if d := productionDB(t, openDemoSim(t, root)); d.Class != "db.t3.large" {
 		t.Errorf("after a refused reset: %s", d.Class)
 	}
-	seed, err := os.ReadFile(filepath.Join(moduleRoot, "examples", "demo", "sim", "seed.yaml"))
+	seed, err := os.ReadFile(filepath.Join(moduleRoot, "envs", "fake", "testdata", "seed-production.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

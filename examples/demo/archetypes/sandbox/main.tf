@@ -1,8 +1,31 @@
-# A sandbox: the same shapes as service-platform, smaller. Each
-# terraform_data resource stands for the AWS resource in its comment.
+# A sandbox: the same shapes as service-platform, smaller, on the simulated
+# AWS account that the envbench binary serves as a provider.
 
 terraform {
   required_version = ">= 1.5"
+
+  required_providers {
+    aws = {
+      source = "envbench.local/envbench/aws"
+    }
+  }
+}
+
+provider "aws" {
+  region              = local.envbench.region
+  allowed_account_ids = [local.envbench.account_id]
+
+  dynamic "assume_role" {
+    for_each = local.envbench.role_arn == null ? [] : [local.envbench.role_arn]
+    content {
+      role_arn     = assume_role.value
+      session_name = local.envbench.session_name
+    }
+  }
+
+  default_tags {
+    tags = merge({ owner = local.envbench.owner }, local.envbench.default_tags)
+  }
 }
 
 variable "vpc_cidr" {
@@ -23,54 +46,70 @@ variable "service_image" {
 
 locals {
   name = local.envbench.env
-  tags = merge(local.envbench.default_tags, { owner = local.envbench.owner })
 }
 
-# aws_vpc
-resource "terraform_data" "vpc" {
-  input = {
-    cidr_block = var.vpc_cidr
-    tags       = merge(local.tags, { Name = local.name })
+resource "aws_vpc" "this" {
+  cidr_block = var.vpc_cidr
+  tags = {
+    Name = local.name
   }
 }
 
-# aws_subnet
-resource "terraform_data" "subnet" {
-  input = {
-    vpc_id     = terraform_data.vpc.id
-    cidr_block = cidrsubnet(var.vpc_cidr, 2, 0)
-    tags       = local.tags
-  }
+# Two subnets: an RDS subnet group spans two availability zones.
+resource "aws_subnet" "this" {
+  count             = 2
+  vpc_id            = aws_vpc.this.id
+  cidr_block        = cidrsubnet(var.vpc_cidr, 2, count.index)
+  availability_zone = "${local.envbench.region}${["a", "b"][count.index]}"
 }
 
-# aws_db_instance
-resource "terraform_data" "database" {
-  count = var.with_database ? 1 : 0
-  input = {
-    identifier        = "${local.name}-db"
-    engine            = "postgres"
-    instance_class    = "db.t4g.micro"
-    allocated_storage = var.db_storage_gb
-    subnet_id         = terraform_data.subnet.id
-    tags              = local.tags
-  }
-
-  provisioner "local-exec" {
-    command = "sleep 1"
-  }
+resource "aws_security_group" "app" {
+  name        = "${local.name}-app"
+  description = "Sandbox tasks and database"
+  vpc_id      = aws_vpc.this.id
 }
 
-# aws_ecs_service
-resource "terraform_data" "service" {
-  input = {
-    name          = "${local.name}-app"
-    image         = var.service_image
-    desired_count = 1
-    subnet_id     = terraform_data.subnet.id
-    tags          = local.tags
+resource "aws_db_subnet_group" "this" {
+  count      = var.with_database ? 1 : 0
+  name       = local.name
+  subnet_ids = aws_subnet.this[*].id
+}
+
+resource "aws_db_instance" "database" {
+  count                       = var.with_database ? 1 : 0
+  identifier                  = "${local.name}-db"
+  engine                      = "postgres"
+  instance_class              = "db.t4g.micro"
+  allocated_storage           = var.db_storage_gb
+  storage_encrypted           = true
+  username                    = "sandbox_admin"
+  manage_master_user_password = true
+  db_subnet_group_name        = aws_db_subnet_group.this[0].name
+  vpc_security_group_ids      = [aws_security_group.app.id]
+  skip_final_snapshot         = true
+}
+
+resource "aws_ecs_cluster" "this" {
+  name = local.name
+}
+
+resource "aws_ecs_service" "app" {
+  name            = "${local.name}-app"
+  cluster         = aws_ecs_cluster.this.id
+  task_definition = "${local.name}-app"
+  desired_count   = 1
+  launch_type     = "FARGATE"
+
+  network_configuration {
+    subnets         = aws_subnet.this[*].id
+    security_groups = [aws_security_group.app.id]
+  }
+
+  tags = {
+    Image = var.service_image
   }
 }
 
 output "database_identifier" {
-  value = var.with_database ? terraform_data.database[0].input.identifier : null
+  value = var.with_database ? aws_db_instance.database[0].identifier : null
 }

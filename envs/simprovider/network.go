@@ -1,0 +1,155 @@
+package simprovider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+type vpcModel struct {
+	ID                 types.String `tfsdk:"id"`
+	ARN                types.String `tfsdk:"arn"`
+	CIDRBlock          types.String `tfsdk:"cidr_block"`
+	EnableDNSSupport   types.Bool   `tfsdk:"enable_dns_support"`
+	EnableDNSHostnames types.Bool   `tfsdk:"enable_dns_hostnames"`
+	OwnerID            types.String `tfsdk:"owner_id"`
+	Tags               types.Map    `tfsdk:"tags"`
+	TagsAll            types.Map    `tfsdk:"tags_all"`
+}
+
+func vpcResource() resource.Resource {
+	return &res[vpcModel]{spec: spec[vpcModel]{
+		typeName: "aws_vpc",
+		schema: schema.Schema{
+			Description: "An EC2 VPC of the simulated account.",
+			Attributes: tagsAttributes(map[string]schema.Attribute{
+				"id":                   idAttribute(),
+				"arn":                  computedString(),
+				"owner_id":             computedString(),
+				"cidr_block":           schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: requiresReplace()},
+				"enable_dns_support":   schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true)},
+				"enable_dns_hostnames": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false)},
+			}),
+		},
+		tags: func(m *vpcModel) (*types.Map, *types.Map) { return &m.Tags, &m.TagsAll },
+		arn:  func(m *vpcModel) string { return m.ARN.ValueString() },
+		create: func(ctx context.Context, c *client, m *vpcModel, tags map[string]string) error {
+			v, err := c.account.CreateVPC(ctx, orDefault(m.CIDRBlock, "10.0.0.0/16"), tags)
+			m.ID = types.StringValue(v.ID)
+			return err
+		},
+		read: func(ctx context.Context, c *client, m *vpcModel) (map[string]string, error) {
+			v, err := c.account.VPC(ctx, m.ID.ValueString())
+			if err != nil {
+				return nil, err
+			}
+			m.ARN, m.CIDRBlock, m.OwnerID = types.StringValue(v.ARN), types.StringValue(v.CIDR), types.StringValue(c.account.ID())
+			return v.Tags, nil
+		},
+		update: func(context.Context, *client, *vpcModel, *vpcModel) error { return nil }, // the DNS settings live in state only
+		remove: func(ctx context.Context, c *client, m *vpcModel) error {
+			return c.account.DeleteVPC(ctx, m.ID.ValueString())
+		},
+	}}
+}
+
+type subnetModel struct {
+	ID               types.String `tfsdk:"id"`
+	ARN              types.String `tfsdk:"arn"`
+	VPCID            types.String `tfsdk:"vpc_id"`
+	CIDRBlock        types.String `tfsdk:"cidr_block"`
+	AvailabilityZone types.String `tfsdk:"availability_zone"`
+	OwnerID          types.String `tfsdk:"owner_id"`
+	Tags             types.Map    `tfsdk:"tags"`
+	TagsAll          types.Map    `tfsdk:"tags_all"`
+}
+
+func subnetResource() resource.Resource {
+	return &res[subnetModel]{spec: spec[subnetModel]{
+		typeName: "aws_subnet",
+		schema: schema.Schema{
+			Description: "An EC2 subnet of the simulated account.",
+			Attributes: tagsAttributes(map[string]schema.Attribute{
+				"id":                idAttribute(),
+				"arn":               computedString(),
+				"owner_id":          computedString(),
+				"vpc_id":            schema.StringAttribute{Required: true, PlanModifiers: requiresReplace()},
+				"cidr_block":        schema.StringAttribute{Optional: true, PlanModifiers: requiresReplace()},
+				"availability_zone": schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()}},
+			}),
+		},
+		tags: func(m *subnetModel) (*types.Map, *types.Map) { return &m.Tags, &m.TagsAll },
+		arn:  func(m *subnetModel) string { return m.ARN.ValueString() },
+		create: func(ctx context.Context, c *client, m *subnetModel, tags map[string]string) error {
+			s, err := c.account.CreateSubnet(ctx, m.VPCID.ValueString(), m.CIDRBlock.ValueString(), orDefault(m.AvailabilityZone, c.account.Region()+"a"), tags)
+			m.ID = types.StringValue(s.ID)
+			return err
+		},
+		read: func(ctx context.Context, c *client, m *subnetModel) (map[string]string, error) {
+			s, err := c.account.Subnet(ctx, m.ID.ValueString())
+			if err != nil {
+				return nil, err
+			}
+			m.ARN, m.VPCID, m.CIDRBlock = types.StringValue(s.ARN), types.StringValue(s.VPCID), types.StringValue(s.CIDR)
+			m.AvailabilityZone, m.OwnerID = types.StringValue(s.AvailabilityZone), types.StringValue(c.account.ID())
+			return s.Tags, nil
+		},
+		remove: func(ctx context.Context, c *client, m *subnetModel) error {
+			return c.account.DeleteSubnet(ctx, m.ID.ValueString())
+		},
+	}}
+}
+
+type securityGroupModel struct {
+	ID          types.String `tfsdk:"id"`
+	ARN         types.String `tfsdk:"arn"`
+	Name        types.String `tfsdk:"name"`
+	Description types.String `tfsdk:"description"`
+	VPCID       types.String `tfsdk:"vpc_id"`
+	OwnerID     types.String `tfsdk:"owner_id"`
+	Tags        types.Map    `tfsdk:"tags"`
+	TagsAll     types.Map    `tfsdk:"tags_all"`
+}
+
+func securityGroupResource() resource.Resource {
+	return &res[securityGroupModel]{spec: spec[securityGroupModel]{
+		typeName: "aws_security_group",
+		schema: schema.Schema{
+			Description: "An EC2 security group of the simulated account (its rules are not modelled).",
+			Attributes: tagsAttributes(map[string]schema.Attribute{
+				"id":          idAttribute(),
+				"arn":         computedString(),
+				"owner_id":    computedString(),
+				"name":        schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()}},
+				"description": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("Managed by Terraform"), PlanModifiers: requiresReplace()},
+				"vpc_id":      schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()}},
+			}),
+		},
+		tags: func(m *securityGroupModel) (*types.Map, *types.Map) { return &m.Tags, &m.TagsAll },
+		arn:  func(m *securityGroupModel) string { return m.ARN.ValueString() },
+		create: func(ctx context.Context, c *client, m *securityGroupModel, tags map[string]string) error {
+			name := orDefault(m.Name, "terraform-"+uniqueSuffix())
+			g, err := c.account.CreateSecurityGroup(ctx, m.VPCID.ValueString(), name, m.Description.ValueString(), tags)
+			m.ID = types.StringValue(g.ID)
+			return err
+		},
+		read: func(ctx context.Context, c *client, m *securityGroupModel) (map[string]string, error) {
+			g, err := c.account.SecurityGroup(ctx, m.ID.ValueString())
+			if err != nil {
+				return nil, err
+			}
+			m.ARN, m.Name, m.VPCID = types.StringValue(g.ARN), types.StringValue(g.Name), types.StringValue(g.VPCID)
+			m.OwnerID = types.StringValue(c.account.ID())
+			return g.Tags, nil
+		},
+		remove: func(ctx context.Context, c *client, m *securityGroupModel) error {
+			return c.account.DeleteSecurityGroup(ctx, m.ID.ValueString())
+		},
+	}}
+}

@@ -46,7 +46,7 @@ func LaunchMoto(dir string) (*Moto, error) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	// Its own process group, to stop moto and what it starts; killed with
 	// the test binary if that dies first.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = motoProcAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start moto (%s): %w", bin, err)
 	}

@@ -123,7 +123,8 @@ func TestRoleCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := New(Options{Catalog: c, Palette: theme.PlainPalette()})
+	checkedAt := time.Date(2026, 11, 21, 12, 30, 0, 0, time.UTC)
+	m := New(Options{Catalog: c, Palette: theme.PlainPalette(), Now: func() time.Time { return checkedAt }})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 50})
 	press := func(r rune) tea.Cmd {
 		_, cmd := m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
@@ -146,7 +147,8 @@ func TestRoleCheck(t *testing.T) {
 		t.Error("a second c while checking starts another check")
 	}
 	m.Update(cmd())
-	want := "works (as arn:aws:sts::111111111111:assumed-role/envbench-deployer/envbench-role-check)"
+	// Its session is the check's own, so CloudTrail shows which check it was.
+	want := "works (as arn:aws:sts::111111111111:assumed-role/envbench-deployer/envbench-check-20261121T123000Z)"
 	if v := ansi.Strip(m.View().Content); !strings.Contains(strings.Join(strings.Fields(v), " "), want) {
 		t.Errorf("production's role after the check, want %q:\n%s", want, v)
 	}

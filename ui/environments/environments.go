@@ -343,8 +343,9 @@ func (s *Screen) checkRole() tea.Cmd {
 	if base == nil {
 		base = context.Background()
 	}
+	now := s.ctx.Now()
 	return func() tea.Msg {
-		caller, err := screen.CheckRole(base, open, c, e)
+		caller, err := screen.CheckRole(base, open, c, e, now)
 		return roleCheckedMsg{env: e.Name, check: RoleCheck{Role: e.Role, Caller: caller, Err: err}}
 	}
 }

@@ -20,9 +20,11 @@ type CloudOpener func(ctx context.Context, c *envs.Catalog) (cloud.Connector, fu
 // unreachable endpoint ends with an error the screen can show.
 const CheckTimeout = 15 * time.Second
 
-// RoleCheckSession is the session name a role check assumes a role with:
-// CloudTrail shows it as the check's.
-const RoleCheckSession = "envbench-role-check"
+// RoleCheckSession is the session name a role check made at now assumes a
+// role with, envbench-check-<time>: CloudTrail shows it as that check's.
+func RoleCheckSession(now time.Time) string {
+	return "envbench-check-" + now.UTC().Format("20060102T150405Z")
+}
 
 // CheckIdentity returns who the workspace's calls are made as when no role
 // is assumed: STS's GetCallerIdentity in the workspace's default region.
@@ -51,7 +53,7 @@ func CheckIdentity(ctx context.Context, open CloudOpener, c *envs.Catalog) (clou
 // CheckRole assumes the environment's role as the workspace's identity and
 // returns who that makes the caller; an environment without a role acts as
 // the identity itself, which is returned.
-func CheckRole(ctx context.Context, open CloudOpener, c *envs.Catalog, e *envs.Environment) (cloud.Caller, error) {
+func CheckRole(ctx context.Context, open CloudOpener, c *envs.Catalog, e *envs.Environment, now time.Time) (cloud.Caller, error) {
 	if open == nil || c == nil {
 		return cloud.Caller{}, errors.New("check role: no cloud to ask")
 	}
@@ -69,7 +71,7 @@ func CheckRole(ctx context.Context, open CloudOpener, c *envs.Catalog, e *envs.E
 	if e.Role == "" {
 		return a.Identity.CallerIdentity(ctx)
 	}
-	caller, err := a.Identity.AssumeRole(ctx, cloud.Target{Region: e.Region, RoleARN: e.Role, SessionName: RoleCheckSession})
+	caller, err := a.Identity.AssumeRole(ctx, cloud.Target{Region: e.Region, RoleARN: e.Role, SessionName: RoleCheckSession(now)})
 	if err != nil {
 		return cloud.Caller{}, fmt.Errorf("assume %s: %w", e.Role, err)
 	}

@@ -87,6 +87,25 @@ func errorCode(err error, o op) (code, message string) {
 // the CloudTrail record, written in the same transaction whether fn
 // failed or not (fn's own changes are undone when it fails).
 func (a *Account) do(ctx context.Context, o op, fn func(tx *sql.Tx) (result, error)) error {
+	delay := a.sim.retryDelay
+	for attempt := 0; ; attempt++ {
+		err := a.once(ctx, o, fn)
+		if err == nil || !cloud.IsRetryable(err) || attempt >= a.sim.retries {
+			return err
+		}
+		t := time.NewTimer(delay) // the client's backoff, as an SDK's
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		delay = min(2*delay, 2*time.Second)
+	}
+}
+
+// once makes one attempt of a call.
+func (a *Account) once(ctx context.Context, o op, fn func(tx *sql.Tx) (result, error)) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s %s: %w", o.service, o.name, err)
 	}

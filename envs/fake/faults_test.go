@@ -2,6 +2,7 @@ package fake
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"path/filepath"
@@ -124,5 +125,58 @@ func TestLatencyWaitsOnTheContext(t *testing.T) {
 	defer cancel()
 	if _, err := a.Instances(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a slow call past its deadline: %v", err)
+	}
+}
+
+// TestClientRetries: a Sim opened with Retries retries throttled calls as
+// an SDK does, each attempt in CloudTrail; without Retries the caller sees
+// the throttle; errors that are not retryable are never retried.
+func TestClientRetries(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aws.db")
+	ctx := context.Background()
+	setup, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer setup.Close()
+	if err := setup.SetFault(Fault{Service: "rds", Operation: "DescribeDBInstances", Kind: FaultThrottle, Rate: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	// Draws: throttled, throttled, through.
+	draws := []float64{0.1, 0.2, 0.9}
+	next := func() float64 { d := draws[0]; draws = append(draws[1:], 0.9); return d }
+	s, err := Open(path, Options{Rand: next, Retries: 5, RetryDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := must[*Account](t)(s.Account(ctx, cloud.Target{}))
+	if _, err := a.Instances(ctx); err != nil {
+		t.Fatalf("with retries, a throttled read must go through: %v", err)
+	}
+	events := must[[]RecordedEvent](t)(s.Events(ctx, EventFilter{Name: "DescribeDBInstances"}))
+	var codes []string
+	for _, e := range events {
+		var rec struct {
+			ErrorCode string `json:"errorCode"`
+		}
+		if err := json.Unmarshal([]byte(e.Record), &rec); err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, rec.ErrorCode)
+	}
+	if len(codes) != 3 || codes[0] != "" || codes[1] == "" || codes[2] == "" {
+		t.Errorf("CloudTrail, newest first: %q; want the success after two throttles", codes)
+	}
+
+	draws = []float64{0.1}
+	plain := must[*Sim](t)(Open(path, Options{Rand: next}))
+	defer plain.Close()
+	b := must[*Account](t)(plain.Account(ctx, cloud.Target{}))
+	if _, err := b.Instances(ctx); !cloud.IsRetryable(err) {
+		t.Errorf("without retries the caller sees the throttle, got %v", err)
+	}
+	if _, err := a.Instance(ctx, "nope"); !errors.Is(err, cloud.ErrNotFound) {
+		t.Errorf("a missing instance: %v", err)
 	}
 }

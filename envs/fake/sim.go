@@ -16,6 +16,7 @@
 package fake
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -61,6 +62,14 @@ type Options struct {
 	Identity string
 	// Region is used when a Target names none; empty means eu-west-1.
 	Region string
+	// Retries makes the Sim's callers retry as AWS's SDKs do: a call that
+	// fails with an error marked retryable (a throttle, a 5xx) is made
+	// again, up to Retries more times, after a backoff that doubles from
+	// RetryDelay (50ms when zero) to at most 2s. Every attempt is recorded
+	// in CloudTrail, as on AWS. Zero: no retries, the caller decides (the
+	// pipelines' own retry policies do).
+	Retries    int
+	RetryDelay time.Duration
 }
 
 // DefaultIdentity is the caller when neither Options nor the seed name
@@ -80,6 +89,9 @@ type Sim struct {
 
 	randMu sync.Mutex
 	rand   func() float64
+
+	retries    int
+	retryDelay time.Duration
 }
 
 // Open opens (creating when needed) the simulation stored at path. The
@@ -118,7 +130,8 @@ func Open(path string, opts Options) (*Sim, error) {
 		return nil, fmt.Errorf("open simulated AWS %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Sim{db: db, path: path, now: opts.Clock, region: opts.Region, ident: opts.Identity, rand: opts.Rand}
+	s := &Sim{db: db, path: path, now: opts.Clock, region: opts.Region, ident: opts.Identity, rand: opts.Rand,
+		retries: opts.Retries, retryDelay: cmp.Or(opts.RetryDelay, 50*time.Millisecond)}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -188,7 +188,9 @@ func (p *awsProvider) Configure(ctx context.Context, req provider.ConfigureReque
 			"The environment variable "+DatabaseEnv+" names no database: envbench sets it when it runs Terraform for a workspace whose cloud is simulated. Run this configuration through envbench (envbench plan ENV).")
 		return
 	}
-	opts := fake.Options{}
+	// Throttles and 5xx from `envbench sim faults` are retried, as the real
+	// AWS provider's SDK retries them; each attempt shows in CloudTrail.
+	opts := fake.Options{Retries: 10}
 	wait := time.Second
 	if p.getenv(PaceEnv) == "instant" {
 		opts.Pace = &fake.Pace{}

@@ -56,7 +56,7 @@ var realSchema = map[string]map[string]string{
 	},
 	"aws_s3_bucket": {
 		"bucket": "optional", "force_destroy": "optional", "tags": "optional",
-		"id": "computed", "arn": "computed", "bucket_domain_name": "computed", "bucket_regional_domain_name": "computed", "tags_all": "computed",
+		"id": "computed", "arn": "computed", "bucket_domain_name": "computed", "bucket_regional_domain_name": "computed", "region": "computed", "tags_all": "computed",
 	},
 	"aws_ecs_cluster": {
 		"name": "required", "tags": "optional",
@@ -130,6 +130,34 @@ func TestSchemaMatchesTheRealAWSProvider(t *testing.T) {
 	if len(schemas) != len(realSchema) {
 		t.Errorf("the provider has %d resource types, the table %d", len(schemas), len(realSchema))
 	}
+	// And the other way: the provider invents no name hashicorp/aws lacks,
+	// so a configuration written for it runs on AWS as it is.
+	for typ, s := range schemas {
+		for _, name := range schemaNames(s) {
+			if _, ok := realSchema[typ][name]; !ok {
+				t.Errorf("%s.%s is not an attribute of hashicorp/aws's %s (or the table lacks it)", typ, name, typ)
+			}
+		}
+	}
+}
+
+// schemaNames lists a resource schema's attributes, and its blocks'
+// attributes as block.name.
+func schemaNames(s schema.Schema) []string {
+	var out []string
+	for name := range s.Attributes {
+		out = append(out, name)
+	}
+	for block, b := range s.Blocks {
+		if lb, ok := b.(schema.ListNestedBlock); ok {
+			for name := range lb.NestedObject.Attributes {
+				out = append(out, block+"."+name)
+			}
+		} else {
+			out = append(out, block)
+		}
+	}
+	return out
 }
 
 func TestProviderSchema(t *testing.T) {

@@ -17,10 +17,14 @@ import (
 
 // ApplyResult is what an apply did.
 type ApplyResult struct {
-	RunID   string
-	Env     string
-	Summary *tf.ChangeSummary // Terraform's count of what it did
-	Elapsed time.Duration
+	RunID string
+	// PlanRunID is the run that made the applied plan. The plan carries its
+	// run id, so the AWS sessions Terraform opens while applying it are
+	// named envbench-<PlanRunID>: that is where CloudTrail leads.
+	PlanRunID string
+	Env       string
+	Summary   *tf.ChangeSummary // Terraform's count of what it did
+	Elapsed   time.Duration
 	// Completed are the resources Terraform finished changing.
 	Completed []string
 	// InFlight are the resources being changed when the apply was cut
@@ -120,12 +124,12 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 		if why := confirmationReasons(name, e.Protected, findings); len(why) > 0 && confirm != name {
 			return "", fmt.Errorf("%w: %s; confirm by giving the environment's name (--confirm %s)", ErrConfirmationNeeded, strings.Join(why, " and "), name)
 		}
-		return p.Summary().String(), nil
+		return fmt.Sprintf("%s, planned by run %s (AWS sessions envbench-%s)", p.Summary(), t.RunID, t.RunID), nil
 	}); err != nil {
 		return nil, err
 	}
 
-	res := &ApplyResult{RunID: r.id, Env: name}
+	res := &ApplyResult{RunID: r.id, PlanRunID: t.RunID, Env: name}
 	start := time.Now()
 	sinkTF := r.terraformSink()
 	if err := r.step(StepApply, "terraform apply "+filepath.Base(planFile), func() (string, error) {

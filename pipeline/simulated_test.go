@@ -81,6 +81,7 @@ func TestDemoSandboxOnTheSimulatedProvider(t *testing.T) {
 
 	var wg sync.WaitGroup
 	results := map[string]*PlanResult{}
+	applies := map[string]*ApplyResult{}
 	errs := map[string]error{}
 	var mu sync.Mutex
 	for _, env := range []string{"dev-alice", "dev-bob"} {
@@ -88,11 +89,12 @@ func TestDemoSandboxOnTheSimulatedProvider(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			res, err := Plan(ctx, c, env, "", Options{}, nil)
+			var applied *ApplyResult
 			if err == nil {
-				_, err = Apply(ctx, c, env, res.PlanFile, env, Options{}, nil)
+				applied, err = Apply(ctx, c, env, res.PlanFile, env, Options{}, nil)
 			}
 			mu.Lock()
-			results[env], errs[env] = res, err
+			results[env], applies[env], errs[env] = res, applied, err
 			mu.Unlock()
 		}()
 	}
@@ -124,6 +126,10 @@ func TestDemoSandboxOnTheSimulatedProvider(t *testing.T) {
 	created, err := sim.Events(ctx, fake.EventFilter{Account: "333333333333", Name: "CreateDBInstance"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The apply says which sessions are its own: those of the plan it applied.
+	if got := applies["dev-alice"].PlanRunID; got != results["dev-alice"].RunID {
+		t.Errorf("the apply names plan run %q, want %q", got, results["dev-alice"].RunID)
 	}
 	if len(created) != 1 || created[0].Username != "envbench-"+results["dev-alice"].RunID {
 		t.Errorf("CreateDBInstance events %+v, want one by envbench-%s", created, results["dev-alice"].RunID)

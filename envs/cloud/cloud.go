@@ -226,8 +226,9 @@ type Restore struct {
 }
 
 // Databases is the part of RDS that sync and teardown use. Instances and
-// snapshots move from creating to available; callers wait by polling
-// Snapshot or Instance (PercentProgress reports a snapshot's progress).
+// snapshots move from creating to available; callers wait with
+// WaitInstance and WaitSnapshot (PercentProgress reports a snapshot's
+// progress).
 // Sharing a snapshot encrypted with the account's default aws/rds key
 // fails with an error matching ErrInvalidParameter, as on AWS: copy it
 // under a customer managed key first. Deleting an instance with deletion

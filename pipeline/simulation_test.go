@@ -205,3 +205,20 @@ func TestPrepareSimulationFailureIsSaidOnce(t *testing.T) {
 		t.Errorf("accounts after a failed apply: %v", err)
 	}
 }
+
+// TestSimulatedEnvIsInstantOnlyWhilePreparing: the runs that prepare a
+// simulation run its provider at instant pace; any other run keeps the
+// caller's environment, and the provider's map is never changed.
+func TestSimulatedEnvIsInstantOnlyWhilePreparing(t *testing.T) {
+	env := map[string]string{"ENVBENCH_SIM_DB": "/x/aws.db"}
+	if got := simulatedEnv(context.Background(), env); got[simprovider.PaceEnv] != "" {
+		t.Errorf("a run of the user's: %v", got)
+	}
+	got := simulatedEnv(context.WithValue(context.Background(), preparingKey{}, true), env)
+	if got[simprovider.PaceEnv] != "instant" || got["ENVBENCH_SIM_DB"] != "/x/aws.db" {
+		t.Errorf("a run preparing the simulation: %v", got)
+	}
+	if _, ok := env[simprovider.PaceEnv]; ok {
+		t.Error("the provider's environment was changed")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -333,5 +334,39 @@ func TestSimResetAppliesProduction(t *testing.T) {
 	}
 	if r := runIn(t, root, "sim", "events", "--limit", "1"); strings.Contains(r.stderr, "applied production") {
 		t.Errorf("a later command applies production again: %q", r.stderr)
+	}
+}
+
+// TestTwoFirstCommandsApplyProductionOnce starts two envbench processes
+// at once on a new demo simulation: one applies production, the other
+// waits for it and applies nothing.
+func TestTwoFirstCommandsApplyProductionOnce(t *testing.T) {
+	testkit.Terraform(t)
+	root := copyWorkspace(t, "demo")
+	type outcome struct {
+		stderr string
+		err    error
+	}
+	results := make(chan outcome, 2)
+	for range 2 {
+		go func() {
+			cmd := exec.Command(binary, "sim", "events", "--limit", "1")
+			cmd.Dir = root
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			results <- outcome{stderr.String(), err}
+		}()
+	}
+	applied := 0
+	for range 2 {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("sim events: %v\n%s", r.err, r.stderr)
+		}
+		applied += strings.Count(r.stderr, "applied production")
+	}
+	if applied != 1 {
+		t.Errorf("production applied by %d of the two first commands, want 1", applied)
 	}
 }

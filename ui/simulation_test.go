@@ -68,6 +68,11 @@ func TestStartPreparesSimulation(t *testing.T) {
 			if !strings.Contains(header(), "simulated AWS · preparing production…") {
 				t.Errorf("header while preparing: %q", header())
 			}
+			m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+			if !strings.Contains(header(), "preparing") {
+				t.Errorf("header at 80 columns while preparing: %q", header())
+			}
+			m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
 			got := make(chan tea.Msg, 1)
 			go func() { got <- prepare() }()
 			close(sim.release)

@@ -48,7 +48,7 @@ func runTUI(ctx context.Context, c *envs.Catalog, stderr io.Writer) error {
 	if os.Getenv("NO_COLOR") != "" {
 		palette = theme.PlainPalette()
 	}
-	err := ui.Run(ctx, ui.Options{Catalog: c, Palette: palette}, stderr)
+	err := ui.Run(ctx, ui.Options{Catalog: c, Palette: palette, Simulation: ui.PipelineSimulation{}}, stderr)
 	var unfinished *ui.OutcomeError
 	if errors.As(err, &unfinished) {
 		return &cli.ExitError{Code: unfinished.ExitCode, Err: unfinished}

@@ -420,7 +420,7 @@ func newTerraform(ctx context.Context, c *envs.Catalog, dir, runID string, opts 
 		if err != nil {
 			return nil, err
 		}
-		o.Env = env
+		o.Env = simulatedEnv(ctx, env)
 		// A cached copy of an older envbench binary would be taken for the
 		// provider: the simulated provider comes from its mirror only.
 		o.PluginCacheDir = ""

@@ -48,6 +48,9 @@ type Options struct {
 	// Cloud opens the workspace's accounts for the header's identity and
 	// the environments' role checks; nil means DefaultCloud.
 	Cloud screen.CloudOpener
+	// Simulation prepares a simulated workspace's simulation on start
+	// (PipelineSimulation); nil: it is not prepared (tests).
+	Simulation Simulation
 }
 
 // reloadDelay is how long the list waits after a change to the workspace's
@@ -83,6 +86,8 @@ type Model struct {
 	changes     <-chan struct{}
 	changeGen   int // changes seen; a reload waits for the latest
 	identity    identity
+	simulation  Simulation
+	preparing   []string // environments the simulation is applying
 }
 
 // outcomer is a screen whose work can leave something the user must be
@@ -133,7 +138,7 @@ func New(opts Options) *Model {
 		Runs:    &sync.WaitGroup{},
 		Cloud:   opts.Cloud,
 	}
-	m := &Model{ctx: ctx, palette: opts.Palette, screens: registry(), changes: opts.Changes}
+	m := &Model{ctx: ctx, palette: opts.Palette, screens: registry(), changes: opts.Changes, simulation: opts.Simulation}
 	m.command = components.NewCommandLine(&ctx.Styles)
 	m.stack = []entry{{title: "environments", screen: environments.New(ctx)}}
 	return m
@@ -204,7 +209,7 @@ func (m *Model) keepOutcomes(entries []entry) {
 // Init asks the terminal for its background colour and starts the first
 // screen.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.top().Init(), m.waitForChange(), m.checkIdentity())
+	return tea.Batch(tea.RequestBackgroundColor, m.top().Init(), m.waitForChange(), m.checkIdentity(), m.checkSimulation())
 }
 
 // waitForChange waits for the next change to the workspace's files.
@@ -295,6 +300,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case identityMsg:
 		m.identity = identity{caller: msg.caller, err: msg.err}
 		return nil
+	case simPendingMsg:
+		return m.prepareSimulation(msg)
+	case simPreparedMsg:
+		return m.simulationPrepared(msg)
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.MouseMsg:
@@ -514,6 +523,9 @@ func (m *Model) header() string {
 	notes := []string{"AWS "}
 	if c := m.ctx.Catalog; c != nil && c.Settings.Cloud == config.CloudSimulated {
 		notes = []string{"simulated AWS · nothing leaves this machine ", "simulated AWS · local only "}
+		if p := m.simulationNotes(); p != nil {
+			notes = p
+		}
 	}
 	fits := func(left, right string) bool { return ansi.StringWidth(left)+ansi.StringWidth(right)+1 <= m.width }
 	left, right := m.headerParts(lefts, notes, fits)

@@ -29,8 +29,13 @@ type Seed struct {
 	Accounts []SeedAccount `yaml:"accounts"`
 	People   []SeedPerson  `yaml:"people"`
 	History  []SeedEvent   `yaml:"history"`
+	// Apply names the environments that seeding a new simulation applies
+	// with Terraform (pipeline.PrepareSimulation), so that their state and
+	// the account agree from the start.
+	Apply []string `yaml:"apply"`
 
-	file string
+	file     string
+	applyPos []config.Position
 }
 
 // SeedAccount is one account with its roles and resources.
@@ -301,6 +306,7 @@ func ParseSeed(file string, data []byte) (*Seed, error) {
 		return nil, d.diags
 	}
 	d.decode(doc.Content[0], reflect.ValueOf(s).Elem(), "")
+	s.applyPos = listPositions(doc.Content[0], "apply")
 	if len(d.diags) == 0 {
 		d.check(s)
 	}
@@ -341,6 +347,29 @@ func (d *seedDecoder) yamlError(err error) {
 }
 
 var positionType = reflect.TypeOf(config.Position{})
+
+// listPositions are the positions of the items of the list under key in
+// the mapping n; none when there is no such list.
+func listPositions(n *yaml.Node, key string) []config.Position {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		list := n.Content[i+1]
+		if list.Kind == yaml.AliasNode && list.Alias != nil {
+			list = list.Alias
+		}
+		if n.Content[i].Value != key || list.Kind != yaml.SequenceNode {
+			continue
+		}
+		var out []config.Position
+		for _, item := range list.Content {
+			out = append(out, config.Position{Line: item.Line, Col: item.Column})
+		}
+		return out
+	}
+	return nil
+}
 
 func join(path, key string) string {
 	if path == "" {

@@ -46,6 +46,8 @@ func parseOffset(s string) (time.Duration, error) {
 var (
 	roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	emailPattern    = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	// envNamePattern is config's rule for environment names.
+	envNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$`)
 )
 
 // check validates what the types cannot: ids, references between
@@ -58,6 +60,21 @@ func (d *seedDecoder) check(s *Seed) {
 		if _, err := parseIdentity(s.Identity, time.Time{}); err != nil {
 			d.at(config.Position{}, "identity", "%v", err)
 		}
+	}
+	applied := map[string]bool{}
+	for i, name := range s.Apply {
+		var p config.Position
+		if i < len(s.applyPos) {
+			p = s.applyPos[i]
+		}
+		field := fmt.Sprintf("apply[%d]", i)
+		switch {
+		case !envNamePattern.MatchString(name):
+			d.at(p, field, "%q is not an environment name (1 to 40 lowercase letters, digits and dashes, as envs/NAME.yaml)", name)
+		case applied[name]:
+			d.at(p, field, "environment %q is listed twice", name)
+		}
+		applied[name] = true
 	}
 	accounts := map[string]bool{}
 	for i, a := range s.Accounts {

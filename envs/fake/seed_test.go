@@ -140,6 +140,9 @@ func TestSeedErrorsArePositioned(t *testing.T) {
 		{"unknown person", "accounts: [{id: \"111111111111\"}]\nhistory:\n  - {who: bob, account: \"111111111111\", at: -1h, service: rds, call: X}\n",
 			[]string{"seed.yaml:3:5: history[0].who: \"bob\" is neither the email"}},
 		{"no role for resources", "accounts:\n  - id: \"111111111111\"\n    resources: {buckets: [{name: b1b}]}\n", []string{"seed.yaml:2:5: accounts[0].roles: an account with resources needs a role"}},
+		{"apply a bad name", "apply:\n  - production\n  - Prod_1\n", []string{"seed.yaml:3:5: apply[1]: \"Prod_1\" is not an environment name"}},
+		{"apply twice", "apply: [production, production]\n", []string{"seed.yaml:1:21: apply[1]: environment \"production\" is listed twice"}},
+		{"apply not a list", "apply: production\n", []string{"seed.yaml:1:8: apply: want a list, not \"production\""}},
 		{"syntax", "accounts: [\n", []string{"seed.yaml:1:1: invalid YAML"}},
 		{"empty", "", []string{"seed.yaml: file is empty"}},
 		{"two problems", "region: mars\naccounts:\n  - id: x\n", []string{"seed.yaml: region:", "seed.yaml:3:5: accounts[0].id"}},
@@ -186,6 +189,7 @@ func FuzzLoadSeed(f *testing.F) {
 	f.Add([]byte("accounts: [{id: \"111111111111\", roles: [{name: r}], resources: {vpcs: [{name: v, cidr: 10.0.0.0/16}]}}]\n"))
 	f.Add([]byte("a: &a [*a, *a]\nhistory: [{request: {x: *a}}]\n"))
 	f.Add([]byte("history: [{request: {.inf: .nan, 1: [2]}}]\n"))
+	f.Add([]byte("x: &l [production, qa]\napply: *l\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		seed, err := ParseSeed("seed.yaml", data)
 		if err != nil {

@@ -3,6 +3,7 @@ package fake
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -76,9 +77,9 @@ func seedNew(ctx context.Context, path, seedPath string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Apply(ctx, seed); err != nil {
+	if err := s.seedWith(ctx, seed); err != nil {
 		s.Close()
-		return fmt.Errorf("seed simulated AWS: %w", err)
+		return err
 	}
 	// Everything into the database file itself before it is linked: the
 	// write-ahead log stays behind with the temporary name.
@@ -132,10 +133,80 @@ func (s *Sim) seedFrom(ctx context.Context, seedPath string) error {
 	if err != nil || seed == nil {
 		return err
 	}
+	return s.seedWith(ctx, seed)
+}
+
+// seedWith applies seed and records the environments it leaves for
+// Terraform to apply (PendingApplies).
+func (s *Sim) seedWith(ctx context.Context, seed *Seed) error {
 	if err := s.Apply(ctx, seed); err != nil {
 		return fmt.Errorf("seed simulated AWS: %w", err)
 	}
+	if len(seed.Apply) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(seed.Apply)
+	if err != nil {
+		return fmt.Errorf("seed simulated AWS: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('apply_pending', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(list)); err != nil {
+		return fmt.Errorf("seed simulated AWS: record what to apply: %w", err)
+	}
 	return nil
+}
+
+// PendingApplies are the environments the seed asks to apply (its
+// `apply:` list) that no one has applied yet since the simulation was
+// seeded; none once FinishApplies was called, whatever the outcome.
+func (s *Sim) PendingApplies(ctx context.Context) ([]string, error) {
+	var raw string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'apply_pending'`).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && raw == "") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the simulation's environments to apply: %w", err)
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(raw), &out); err != nil {
+		return nil, fmt.Errorf("read the simulation's environments to apply: %w", err)
+	}
+	return out, nil
+}
+
+// FinishApplies marks the seed's environments as handled: applied, or
+// failed with the reason given (kept for ApplyFailure). They are not
+// applied again until the simulation is reset.
+func (s *Sim) FinishApplies(ctx context.Context, failure string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("mark the seed's environments applied: %w", err)
+	}
+	defer tx.Rollback()
+	if err := s.setMeta(tx, "apply_pending", ""); err != nil {
+		return fmt.Errorf("mark the seed's environments applied: %w", err)
+	}
+	if err := s.setMeta(tx, "apply_failure", failure); err != nil {
+		return fmt.Errorf("mark the seed's environments applied: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("mark the seed's environments applied: %w", err)
+	}
+	return nil
+}
+
+// ApplyFailure is why applying the seed's environments failed; empty
+// when it did not (or has not run).
+func (s *Sim) ApplyFailure(ctx context.Context) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'apply_failure'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the simulation's apply failure: %w", err)
+	}
+	return v, nil
 }
 
 // loadSeedIfAny loads the seed at path; nil when there is no such file.

@@ -28,6 +28,12 @@ func fakeWorkspace(t *testing.T) string {
 		t.Fatal(err)
 	}
 	testkit.WriteFile(t, root, "envbench.yaml", string(settings)+"terraform:\n  binary: "+fake+"\n")
+	// The stand-in is not to apply the seed's production on first use.
+	seed, err := os.ReadFile(filepath.Join(root, "sim", "seed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.WriteFile(t, root, "sim/seed.yaml", strings.Replace(string(seed), "\napply: [production]\n", "\n", 1))
 	return root
 }
 

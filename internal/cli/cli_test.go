@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/envbench/envbench/envs/simprovider"
 	"github.com/envbench/envbench/internal/testkit"
 )
 
@@ -20,6 +21,10 @@ var binary string
 var moduleRoot = filepath.Join("..", "..")
 
 func TestMain(m *testing.M) {
+	// Commands run in this process prepare the demo's simulation with the
+	// real terraform, which starts this test binary as the simulated aws
+	// provider.
+	simprovider.ServeIfPlugin()
 	dir, err := os.MkdirTemp("", "envbench-cli")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -48,6 +48,9 @@ func runPlan(ctx context.Context, s *session, o planOptions) error {
 		return err
 	}
 	name := s.args[0]
+	if err := prepareSimulation(ctx, s, c); err != nil {
+		return err
+	}
 	progress := newProgress(s)
 	res, err := pipeline.Plan(ctx, c, name, o.out, pipeline.Options{}, progress.event)
 	progress.done()

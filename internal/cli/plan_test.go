@@ -146,7 +146,7 @@ func TestPlanAndApplyHeadless(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("plan dev-alice: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"plan    + aws_db_instance.database[0]", "review  0 finding(s)", "Apply it with: envbench apply dev-alice --plan"} {
+	for _, want := range []string{"simulated AWS: applied production with Terraform", "plan    + aws_db_instance.database[0]", "review  0 finding(s)", "Apply it with: envbench apply dev-alice --plan"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("plan progress lacks %q:\n%s", want, r.stderr)
 		}
@@ -160,6 +160,11 @@ func TestPlanAndApplyHeadless(t *testing.T) {
 		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
+	// Production, applied on first use, has changes to plan once its
+	// database is resized by hand.
+	if r = envbench(t, root, "sim", "console", "resize-db", "--as", "dana@acme.example", "--env", "production", "--class", "db.r6g.large"); r.code != 0 {
+		t.Fatalf("resize production's database: exit %d\n%s", r.code, r.stderr)
+	}
 	r = envbench(t, root, "plan", "production", "--json", "--out", filepath.Join(root, "prod.tfplan"))
 	if r.code != 3 || !strings.Contains(r.stdout, `"rule": "protected-environment"`) {
 		t.Fatalf("plan production: exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)

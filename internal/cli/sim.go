@@ -19,6 +19,7 @@ import (
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/envs/cloud"
 	"github.com/envbench/envbench/envs/fake"
+	"github.com/envbench/envbench/pipeline"
 )
 
 // envTag is the tag every resource of an environment carries.
@@ -160,11 +161,43 @@ func openSim(ctx context.Context, s *session) (*simWorkspace, error) {
 	if err := checkSimulated(c); err != nil {
 		return nil, err
 	}
+	if err := prepareSimulation(ctx, s, c); err != nil {
+		return nil, err
+	}
 	sim, err := fake.OpenWorkspace(ctx, c.Root, filepath.Join(c.Root, fake.WorkspaceSeed), fake.Options{})
 	if err != nil {
 		return nil, err
 	}
 	return &simWorkspace{catalog: c, sim: sim}, nil
+}
+
+// prepareSimulation seeds a simulated workspace's new simulation and
+// applies the environments its seed lists under apply:
+// (pipeline.PrepareSimulation), saying so on stderr. A failed apply is
+// said there once and leaves the simulation usable; only a simulation
+// that cannot be opened is an error. Nothing for any other workspace.
+func prepareSimulation(ctx context.Context, s *session, c *envs.Catalog) error {
+	pending, err := pipeline.PendingSimulation(ctx, c)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	fmt.Fprintf(s.stderr, "simulated AWS: preparing %s…\n", strings.Join(pending, ", "))
+	rep, err := pipeline.PrepareSimulation(ctx, c, pipeline.Options{})
+	return reportPrepared(s, rep, err)
+}
+
+// reportPrepared says on stderr what preparing the simulation did.
+func reportPrepared(s *session, rep pipeline.SimulationReport, err error) error {
+	if err != nil {
+		return err
+	}
+	if rep.Failure != nil {
+		fmt.Fprintf(s.stderr, "%v\nThe simulation is usable without it; run envbench sim reset to try again.\n", rep.Failure)
+	}
+	if len(rep.Applied) > 0 {
+		fmt.Fprintf(s.stderr, "simulated AWS: applied %s with Terraform (apply: in %s)\n", strings.Join(rep.Applied, ", "), fake.WorkspaceSeed)
+	}
+	return nil
 }
 
 func checkSimulated(c *envs.Catalog) error {
@@ -204,8 +237,11 @@ func simResetCommand() command {
 		help: `Removes .envbench/sim/aws.db and seeds a new simulation from the
 workspace's sim/seed.yaml: every change made since (applies, console
 changes, faults, CloudTrail events) is gone. The seed is checked first;
-a seed with problems leaves the simulation as it is. Terraform's local
-state is not touched: plan an environment again after a reset.`,
+a seed with problems leaves the simulation as it is. The environments
+the seed lists under apply: lose their Terraform state (terraform.tfstate,
+its backup, the apply record) and are applied again, so that their state
+and the account agree; other environments keep theirs: plan them again
+after a reset.`,
 		bind: func(*flag.FlagSet) func(context.Context, *session) error { return runSimReset },
 	}
 }
@@ -218,7 +254,17 @@ func runSimReset(ctx context.Context, s *session) error {
 	if err := checkSimulated(c); err != nil {
 		return err
 	}
-	sim, err := fake.ResetWorkspace(ctx, c.Root, filepath.Join(c.Root, fake.WorkspaceSeed), fake.Options{})
+	if pending, err := fake.LoadSeed(filepath.Join(c.Root, fake.WorkspaceSeed)); err == nil && len(pending.Apply) > 0 {
+		fmt.Fprintf(s.stderr, "simulated AWS: preparing %s…\n", strings.Join(pending.Apply, ", "))
+	}
+	rep, err := pipeline.ResetSimulation(ctx, c, pipeline.Options{})
+	if err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	if err := reportPrepared(s, rep, nil); err != nil {
+		return err
+	}
+	sim, err := fake.OpenWorkspace(ctx, c.Root, filepath.Join(c.Root, fake.WorkspaceSeed), fake.Options{})
 	if err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}

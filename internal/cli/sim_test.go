@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/envbench/envbench/envs/cloud"
 	"github.com/envbench/envbench/envs/fake"
+	"github.com/envbench/envbench/internal/testkit"
 )
 
 // demoWithProduction copies the demo with a seed that makes production's
@@ -301,5 +303,70 @@ func TestSimReset(t *testing.T) {
 	}
 	if d := productionDB(t, openDemoSim(t, root)); d.Class != "db.r6g.xlarge" {
 		t.Errorf("after reset: %s, want the seed's db.r6g.xlarge", d.Class)
+	}
+}
+
+// TestSimResetAppliesProduction: the demo's first sim command applies
+// production with Terraform (its seed's apply: list), and sim reset
+// throws a console change and production's state away and applies it
+// again, so that the database is back at its configured class and the
+// state names it.
+func TestSimResetAppliesProduction(t *testing.T) {
+	testkit.Terraform(t)
+	root := copyWorkspace(t, "demo")
+	if r := runIn(t, root, "sim", "console", "resize-db", "--as", "dana@acme.example", "--env", "production", "--class", "db.r6g.large"); r.code != 0 ||
+		!strings.Contains(r.stderr, "simulated AWS: applied production with Terraform") {
+		t.Fatalf("the first sim command: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	if d := productionDB(t, openDemoSim(t, root)); d.Class != "db.r6g.large" {
+		t.Fatalf("production's class after resize-db: %s", d.Class)
+	}
+	r := runIn(t, root, "sim", "reset")
+	if r.code != 0 || !strings.Contains(r.stderr, "applied production") {
+		t.Fatalf("reset: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	if d := productionDB(t, openDemoSim(t, root)); d.Class != "db.r6g.xlarge" {
+		t.Errorf("after reset: %s, want production's db.r6g.xlarge", d.Class)
+	}
+	state, err := os.ReadFile(filepath.Join(root, ".envbench", "work", "production", "terraform.tfstate"))
+	if err != nil || !strings.Contains(string(state), `"db.r6g.xlarge"`) {
+		t.Errorf("production's state after reset: %v", err)
+	}
+	if r := runIn(t, root, "sim", "events", "--limit", "1"); strings.Contains(r.stderr, "applied production") {
+		t.Errorf("a later command applies production again: %q", r.stderr)
+	}
+}
+
+// TestTwoFirstCommandsApplyProductionOnce starts two envbench processes
+// at once on a new demo simulation: one applies production, the other
+// waits for it and applies nothing.
+func TestTwoFirstCommandsApplyProductionOnce(t *testing.T) {
+	testkit.Terraform(t)
+	root := copyWorkspace(t, "demo")
+	type outcome struct {
+		stderr string
+		err    error
+	}
+	results := make(chan outcome, 2)
+	for range 2 {
+		go func() {
+			cmd := exec.Command(binary, "sim", "events", "--limit", "1")
+			cmd.Dir = root
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			results <- outcome{stderr.String(), err}
+		}()
+	}
+	applied := 0
+	for range 2 {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("sim events: %v\n%s", r.err, r.stderr)
+		}
+		applied += strings.Count(r.stderr, "applied production")
+	}
+	if applied != 1 {
+		t.Errorf("production applied by %d of the two first commands, want 1", applied)
 	}
 }

@@ -3,6 +3,7 @@ package simprovider
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -162,12 +163,21 @@ func linkTo(name, target string) error {
 	if cur, err := os.Readlink(name); err == nil && cur == target {
 		return nil
 	}
-	tmp := name + ".tmp"
-	_ = os.Remove(tmp)
+	// A name of its own for the new link: runs on two environments install
+	// at once, and rename replaces atomically whoever comes second.
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	tmp := fmt.Sprintf("%s.%x.tmp", name, b)
 	if err := os.Symlink(target, tmp); err != nil {
 		return err
 	}
-	return os.Rename(tmp, name)
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 func writeIfChanged(name string, data []byte) error {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -145,4 +146,31 @@ func FuzzDropStaleEntry(f *testing.F) {
 			t.Fatalf("changed, yet %d bytes became %d", len(lock), len(out))
 		}
 	})
+}
+
+// TestInstallAtOnce: runs on several environments install the mirror at
+// the same time; every one of them succeeds and the link is whole.
+func TestInstallAtOnce(t *testing.T) {
+	root := t.TempDir()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = Install(root, exe) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("install %d: %v", i, err)
+		}
+	}
+	links, _ := filepath.Glob(filepath.Join(root, ".envbench", "providers", "*", "*", "*", "*", "*", "*"))
+	for _, l := range links {
+		if strings.HasSuffix(l, ".tmp") {
+			t.Errorf("a temporary link is left: %s", l)
+		}
+	}
 }

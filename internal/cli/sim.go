@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -47,6 +48,7 @@ func simSubcommands() []command {
 		simFaultsListCommand(),
 		simFaultsClearCommand(),
 		simEventsCommand(),
+		simTrailCommand(),
 	}
 }
 
@@ -94,6 +96,9 @@ func runSim(ctx context.Context, s *session, args []string) error {
 		name, rest = name+" "+rest[0], rest[1:]
 	}
 	i := slices.IndexFunc(simSubcommands(), func(c command) bool { return c.name == "sim "+name })
+	if group, sub, grouped := strings.Cut(name, " "); i < 0 && grouped {
+		return usage("sim %s has no %q; want one of: %s", group, sub, strings.Join(simGroup(group), ", "))
+	}
 	if i < 0 {
 		return usage("unknown subcommand %q; want one of: %s", name, strings.Join(simGroups(), ", "))
 	}
@@ -769,6 +774,43 @@ func runFaultsClear(ctx context.Context, s *session) error {
 		return err
 	}
 	fmt.Fprintf(s.stdout, "cleared %d faults\n", len(faults))
+	return nil
+}
+
+// --- trail ---
+
+func simTrailCommand() command {
+	return command{
+		name:    "sim trail",
+		args:    "DIR",
+		summary: "write the simulated CloudTrail as trail log files under DIR",
+		help: `Writes every event of the simulated CloudTrail as CloudTrail delivers
+them to a bucket: gzip files of {"Records": [...]}, one per account,
+region and 5 minutes of events, at
+DIR/AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_ID.json.gz.
+Writing again replaces the same files. Secrets are never in them.
+Prints how many files were written.`,
+		nargs: 1,
+		need:  "the directory to write the trail files under: envbench sim trail DIR",
+		bind:  func(*flag.FlagSet) func(context.Context, *session) error { return runTrail },
+	}
+}
+
+func runTrail(ctx context.Context, s *session) error {
+	dir := s.args[0]
+	if info, err := os.Stat(dir); err == nil && !info.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	w, err := openSim(ctx, s)
+	if err != nil {
+		return err
+	}
+	defer w.sim.Close()
+	files, err := w.sim.WriteTrailFiles(ctx, dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.stdout, "wrote %d trail file(s) under %s\n", len(files), filepath.Join(dir, "AWSLogs"))
 	return nil
 }
 

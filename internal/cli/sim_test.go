@@ -370,3 +370,24 @@ func TestTwoFirstCommandsApplyProductionOnce(t *testing.T) {
 		t.Errorf("production applied by %d of the two first commands, want 1", applied)
 	}
 }
+
+// TestSimTrailWritesTrailFiles: sim trail writes the simulated CloudTrail
+// as gzip trail files in CloudTrail's layout; a file as DIR is refused.
+func TestSimTrailWritesTrailFiles(t *testing.T) {
+	root := demoWithProduction(t)
+	dir := t.TempDir()
+	r := runIn(t, root, "sim", "trail", dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "trail file(s) under "+filepath.Join(dir, "AWSLogs")) {
+		t.Fatalf("sim trail: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "AWSLogs", "111111111111", "CloudTrail", "eu-west-1", "*", "*", "*", "111111111111_CloudTrail_eu-west-1_*.json.gz"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no trail files of production's account: %v", err)
+	}
+	if r := runIn(t, root, "sim", "trail", files[0]); r.code != ExitFailure || !strings.Contains(r.stderr, "is not a directory") {
+		t.Errorf("sim trail FILE: exit %d, %q", r.code, r.stderr)
+	}
+	if r := runIn(t, root, "sim", "console", "frob"); r.code != ExitUsage || !strings.Contains(r.stderr, `sim console has no "frob"; want one of: resize-db, open-port, delete-record`) {
+		t.Errorf("sim console frob: exit %d, %q", r.code, r.stderr)
+	}
+}

@@ -602,7 +602,11 @@ func (s *Sim) Person(ctx context.Context, email, account, region string) (*Accou
 	}
 	p, ok := personByEmail(people, email)
 	if !ok {
-		return nil, fmt.Errorf("connect as %s: no such person in the seed", email)
+		emails := make([]string, len(people))
+		for i, q := range people {
+			emails[i] = q.Email
+		}
+		return nil, fmt.Errorf("connect as %s: no such person in the seed (sim/seed.yaml's people: %s)", email, strings.Join(emails, ", "))
 	}
 	if len(p.Accounts) > 0 && !contains(p.Accounts, account) {
 		return nil, fmt.Errorf("connect as %s: no SSO access to account %s", email, account)

@@ -662,7 +662,9 @@ func runFaultsSet(ctx context.Context, s *session, o faultSetOptions) error {
 		return usageError{fmt.Sprintf("--kind %q: want one of %s", o.kind, strings.Join(faultKinds, ", "))}
 	case !(o.rate >= 0 && o.rate <= 1):
 		return usageError{fmt.Sprintf("--rate %v: want a share between 0 and 1", o.rate)}
-	case o.kind == fake.FaultLatency && o.latency <= 0:
+	case o.kind == fake.FaultLatency && o.latency < 0:
+		return usageError{fmt.Sprintf("--latency %s: a wait is positive, e.g. 2s", o.latency)}
+	case o.kind == fake.FaultLatency && o.latency == 0:
 		return usageError{"a latency fault needs --latency DURATION (2s)"}
 	case o.kind != fake.FaultLatency && o.latency != 0:
 		return usageError{"--latency is for --kind latency only"}

@@ -391,3 +391,16 @@ func TestSimTrailWritesTrailFiles(t *testing.T) {
 		t.Errorf("sim console frob: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// TestSimMessagesSayWhatToDo: a negative latency and an unknown person
+// are named as such, with what would do.
+func TestSimMessagesSayWhatToDo(t *testing.T) {
+	root := demoWithProduction(t)
+	if r := runIn(t, root, "sim", "faults", "set", "--service", "rds", "--kind", "latency", "--latency", "-5s", "--rate", "1"); r.code != ExitUsage || !strings.Contains(r.stderr, "--latency -5s: a wait is positive") {
+		t.Errorf("negative latency: exit %d, %q", r.code, r.stderr)
+	}
+	r := runIn(t, root, "sim", "console", "resize-db", "--as", "nobody@acme.example", "--env", "production", "--class", "db.t3.large")
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "no such person in the seed (sim/seed.yaml's people: dana@acme.example") {
+		t.Errorf("unknown person: exit %d, %q", r.code, r.stderr)
+	}
+}

@@ -55,7 +55,7 @@ const (
 	RunSucceeded   RunStatus = "succeeded"
 	RunFailed      RunStatus = "failed"
 	RunCancelled   RunStatus = "cancelled"
-	RunInterrupted RunStatus = "interrupted" // its process died before it ended: resume it
+	RunInterrupted RunStatus = "interrupted"  // its process died before it ended: resume it
 	RunNeedsReview RunStatus = "needs-review" // stopped for a person to look (a plan grew on retry)
 )
 

@@ -339,8 +339,8 @@ func (w *differ) members(b, a, unknown, bSens, aSens int32, secret bool) {
 		w.into(key(k), bv, av, t.childKey(unknown, k), t.childKey(bSens, k), t.childKey(aSens, k), secret)
 	}
 	if !walked {
-		if len(w.path) == 0 && (bSens == markedAll || aSens == markedAll) {
-			return // a whole resource marked sensitive, with no attributes
+		if len(w.path) == 0 {
+			return // a resource with no attributes ({}), sensitive or not
 		}
 		w.leaf(b, a, bSens, aSens)
 	}

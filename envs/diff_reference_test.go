@@ -204,8 +204,8 @@ func (w *refDiffer) walk(b, a any, hasB, hasA bool, unknown, bSens, aSens any, s
 		}
 		slices.Sort(keys)
 		if len(keys) == 0 {
-			if len(w.path) == 0 && (bSens == true || aSens == true) {
-				return // a whole resource marked sensitive, with no attributes
+			if len(w.path) == 0 {
+				return // a resource with no attributes ({}), sensitive or not
 			}
 			w.leaf(b, a, hasB, hasA, bSens, aSens)
 			return

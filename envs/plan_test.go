@@ -162,6 +162,21 @@ func TestDiffCreateShowsEveryAttribute(t *testing.T) {
 	}
 }
 
+// A resource whose whole value is an empty object has no attribute to
+// show: no row with an empty path ("+ : {}").
+func TestDiffEmptyResourceHasNoRows(t *testing.T) {
+	for _, change := range []string{
+		`{"actions":["create"],"before":null,"after":{},"after_unknown":{}}`,
+		`{"actions":["delete"],"before":{},"after":null}`,
+		`{"actions":["update"],"before":{},"after":{}}`,
+	} {
+		got := lines(diffOf(t, `{"address":"terraform_data.x","type":"terraform_data","mode":"managed","change":`+change+`}`))
+		if got != "" {
+			t.Errorf("%s: diff:\n%s\nwant no rows", change, got)
+		}
+	}
+}
+
 func TestDiffMasksSensitiveValues(t *testing.T) {
 	diffs := diffOf(t, `{"address":"aws_db_instance.db","type":"aws_db_instance","mode":"managed","change":{"actions":["update"],
 		"before":{"password":"hunter2-old","conn":{"uri":"postgres://u:topsecret@h/db"},"tags":{"api_token":"tok-123"},"size":1},

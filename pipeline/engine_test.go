@@ -355,6 +355,11 @@ func TestLanesRunInParallelWithinTheLimit(t *testing.T) {
 	if most.Load() != 2 {
 		t.Errorf("at most %d lanes ran at once, want 2", most.Load())
 	}
+	for i, e := range te.rec.all() {
+		if e.Seq != int64(i+1) {
+			t.Fatalf("the sink must see events in Seq order, each once: event %d has seq %d", i, e.Seq)
+		}
+	}
 	if run.Outputs()["search.snapshot"] != "snap-search" {
 		t.Errorf("outputs %v", run.Outputs())
 	}

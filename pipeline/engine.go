@@ -127,6 +127,7 @@ type runCore struct {
 	seq    int64
 	logErr error
 	queue  []Event    // events not yet handed to the Sink, in Seq order
+	lazy   int64      // a lazy record written and not yet synced
 	sinkMu sync.Mutex // one delivery to the Sink at a time
 
 	mu        sync.Mutex
@@ -280,6 +281,15 @@ type groupWriter interface {
 // cannot be written is the run's error: the run must not go on without
 // its record.
 func (c *runCore) emit(ctx context.Context, e Event) error {
+	return c.emitRecord(ctx, e, false)
+}
+
+// emitRecord is emit; a lazy record (a step's StepFinished) is written
+// but synced, and handed to the Sink, with the next event: the next step's
+// StepStarted shares its fsync. Until then a crash may lose it, and resume
+// takes the step for one in flight: it probes it or runs it again, as it
+// would had the crash come a moment earlier.
+func (c *runCore) emitRecord(ctx context.Context, e Event, lazy bool) error {
 	c.emitMu.Lock()
 	c.seq++
 	e.Seq, e.RunID, e.Env = c.seq, c.id, c.env
@@ -309,6 +319,15 @@ func (c *runCore) emit(ctx context.Context, e Event) error {
 	if err == nil {
 		c.queue = append(c.queue, e)
 	}
+	if lazy && group && err == nil {
+		c.lazy = pending
+		c.emitMu.Unlock()
+		return nil
+	}
+	if c.lazy > pending {
+		pending = c.lazy
+	}
+	c.lazy = 0
 	c.emitMu.Unlock()
 	if err == nil && pending > 0 {
 		err = gw.syncTo(pending)

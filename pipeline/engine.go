@@ -76,6 +76,9 @@ type Engine struct {
 	// text line each, besides the Event to Sink) instead of into the
 	// journal. nil: RunLogPath beside a LocalJournal, else no log file.
 	Logs func(env, runID string) (io.WriteCloser, error)
+
+	// lanesFull, for tests, is called when a lane waits for a free slot.
+	lanesFull func()
 }
 
 // ErrHalted ends a run stopped by Engine.Halt: it is interrupted, and

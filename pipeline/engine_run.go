@@ -402,8 +402,15 @@ func (x *execution) lanes(ctx context.Context, sd StepDef) error {
 	for _, lane := range todo {
 		select {
 		case sem <- struct{}{}:
-		case <-ctx.Done():
-		case <-x.e.Halt:
+		default:
+			if x.e.lanesFull != nil {
+				x.e.lanesFull()
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			case <-x.e.Halt:
+			}
 		}
 		if ctx.Err() != nil || x.e.halted() {
 			mu.Lock()

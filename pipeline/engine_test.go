@@ -320,36 +320,57 @@ func TestAttemptTimeoutIsRetryable(t *testing.T) {
 func TestLanesRunInParallelWithinTheLimit(t *testing.T) {
 	te := newTestEngine(t)
 	var active, most atomic.Int32
-	both := make(chan struct{})
-	var once sync.Once
+	started, release := make(chan string), make(chan struct{})
 	lanes := []string{"orders", "users", "billing", "audit", "search"}
-	run, err := te.Run(context.Background(), Pipeline{Kind: "test", Env: "qa", Steps: []StepDef{
-		{Name: "sync", Concurrency: 2,
-			Lanes: func(context.Context, *Run) ([]string, error) { return lanes, nil },
-			LaneAction: func(ctx context.Context, r *Run, lane string) error {
-				n := active.Add(1)
-				defer active.Add(-1)
-				for {
-					m := most.Load()
-					if n <= m || most.CompareAndSwap(m, n) {
-						break
+	type result struct {
+		run *Run
+		err error
+	}
+	done := make(chan result)
+	full := make(chan struct{}, len(lanes))
+	te.lanesFull = func() { full <- struct{}{} }
+	go func() {
+		run, err := te.Run(context.Background(), Pipeline{Kind: "test", Env: "qa", Steps: []StepDef{
+			{Name: "sync", Concurrency: 2,
+				Lanes: func(context.Context, *Run) ([]string, error) { return lanes, nil },
+				LaneAction: func(ctx context.Context, r *Run, lane string) error {
+					n := active.Add(1)
+					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 					}
+					started <- lane
+					<-release // held until the test lets one lane end
+					active.Add(-1)
+					r.Set(lane+".snapshot", "snap-"+lane)
+					r.Say(lane + " copied")
+					return nil
+				}},
+			step("after", func(ctx context.Context, r *Run) error {
+				if r.Get("billing.snapshot") != "snap-billing" {
+					return errors.New("a lane's output is missing")
 				}
-				if n == 2 {
-					once.Do(func() { close(both) })
-				}
-				<-both // the first two lanes wait for each other: they overlap
-				r.Set(lane+".snapshot", "snap-"+lane)
-				r.Say(lane + " copied")
 				return nil
-			}},
-		step("after", func(ctx context.Context, r *Run) error {
-			if r.Get("billing.snapshot") != "snap-billing" {
-				return errors.New("a lane's output is missing")
-			}
-			return nil
-		}),
-	}}, "")
+			}),
+		}}, "")
+		done <- result{run, err}
+	}()
+	// Two lanes start and overlap; each further lane starts only when one
+	// has ended: the engine waits for a free slot, and no third lane starts
+	// meanwhile.
+	<-started
+	<-started
+	for range lanes[2:] {
+		select {
+		case <-full:
+		case lane := <-started:
+			t.Fatalf("lane %s started while two ran", lane)
+		}
+		release <- struct{}{}
+		<-started
+	}
+	release <- struct{}{}
+	release <- struct{}{}
+	res := <-done
+	run, err := res.run, res.err
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,6 +393,36 @@ func TestLanesRunInParallelWithinTheLimit(t *testing.T) {
 	}
 	if len(finished) != 5 || finished["audit"] != "audit copied" {
 		t.Errorf("lanes journaled: %v", finished)
+	}
+}
+
+// countingJournal is a LocalJournal that keeps its last writer, to count
+// its fsyncs.
+type countingJournal struct {
+	LocalJournal
+	w *localWriter
+}
+
+func (j *countingJournal) Writer(ctx context.Context, env, runID string) (JournalWriter, error) {
+	w, err := j.LocalJournal.Writer(ctx, env, runID)
+	if err == nil {
+		j.w = w.(*localWriter)
+	}
+	return w, err
+}
+
+// TestStepFinishedSharesTheNextFsync: every record is synced before the
+// Sink sees it, a step's step-finished with the next step's start.
+func TestStepFinishedSharesTheNextFsync(t *testing.T) {
+	te := newTestEngine(t)
+	j := &countingJournal{LocalJournal: LocalJournal{Root: te.root}}
+	te.Journal = j
+	mustRun(t, te, Pipeline{Kind: "test", Env: "qa", Steps: []StepDef{step("one", ok), step("two", ok), step("three", ok)}}, "r")
+	events := te.journal(t, "qa", "r")
+	// run-started, then lock, one, two, three each started (synced) and
+	// finished (with the next), then run-finished.
+	if len(events) != 10 || j.w.syncs != 6 || j.w.durable.Load() != 10 {
+		t.Errorf("%d records, %d fsyncs, %d durable; want 10, 6, 10", len(events), j.w.syncs, j.w.durable.Load())
 	}
 }
 

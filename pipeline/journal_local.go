@@ -138,6 +138,7 @@ type localWriter struct {
 
 	syncMu  sync.Mutex // one fsync at a time
 	durable atomic.Int64
+	syncs   int64 // fsyncs done, for tests
 }
 
 var _ groupWriter = (*localWriter)(nil)
@@ -186,6 +187,7 @@ func (w *localWriter) syncTo(n int64) error {
 		return fmt.Errorf("journal %s: sync: %w", w.path, err)
 	}
 	w.durable.Store(target)
+	w.syncs++
 	return nil
 }
 

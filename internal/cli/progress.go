@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/envs/tf"
@@ -41,7 +42,8 @@ var terraformSteps = map[pipeline.Step]bool{
 	pipeline.StepVerify: true, pipeline.StepApply: true,
 }
 
-// event is the run's sink.
+// event is the run's sink. The run's own events (started, finished),
+// progress and log lines are not printed.
 func (p *progress) event(e pipeline.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -57,10 +59,22 @@ func (p *progress) event(e pipeline.Event) {
 		fmt.Fprintf(p.w, "  %-7s %s\n", e.Step, e.Message)
 	case pipeline.StepFailed:
 		p.setTerraform(false)
-		fmt.Fprintf(p.w, "  %-7s failed\n", e.Step)
+		fmt.Fprintf(p.w, "  %-7s failed\n", stepName(e))
+	case pipeline.AttemptFailed:
+		fmt.Fprintf(p.w, "  %-7s attempt %d/%d failed: %s; retrying in %s\n", stepName(e), e.Attempt, e.Attempts, e.Message, e.Wait.Round(100*time.Millisecond))
+	case pipeline.StepSkipped:
+		fmt.Fprintf(p.w, "  %-7s skipped: %s\n", stepName(e), e.Message)
 	case pipeline.Terraform:
 		p.printTerraform(e.Step, e.TF)
 	}
+}
+
+// stepName is a step, or a step's lane as step/lane.
+func stepName(e pipeline.Event) string {
+	if e.Lane != "" {
+		return string(e.Step) + "/" + e.Lane
+	}
+	return string(e.Step)
 }
 
 func (p *progress) setTerraform(running bool) {

@@ -1,0 +1,62 @@
+package pipeline
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/envbench/envbench/envs"
+)
+
+// NewEngine is the engine for runs in c's workspace, sending every event to
+// sink: opts' Journal, Locks, Clock and Halt, and where they are nil the
+// workspace's own: a LocalJournal and LocalLocks under c.Root. Run logs go
+// to RunLogPath under c.Root whatever the journal. This is the one place
+// that chooses the stores of a run.
+func NewEngine(c *envs.Catalog, opts Options, sink func(Event)) *Engine {
+	e := &Engine{Journal: opts.Journal, Locks: opts.Locks, Clock: opts.Clock, Sink: sink, Halt: opts.Halt, Logs: LocalLogs(c.Root)}
+	if e.Journal == nil {
+		e.Journal = LocalJournal{Root: c.Root}
+	}
+	if e.Locks == nil {
+		e.Locks = LocalLocks{Root: c.Root}
+	}
+	if e.Clock == nil && opts.Now != nil {
+		e.Clock = nowClock{now: opts.Now, Clock: SystemClock()}
+	}
+	return e
+}
+
+// nowClock is the system clock's sleep with Options.Now's time.
+type nowClock struct {
+	Clock
+	now func() time.Time
+}
+
+func (c nowClock) Now() time.Time { return c.now() }
+
+// Builder makes the pipelines of c's plan and apply runs again from their
+// summaries, for Engine.Resume (`envbench resume`): the plan file and
+// confirmation come from the run's Args. Other kinds are an error naming
+// the kind; their packages have builders of their own.
+func Builder(c *envs.Catalog, opts Options) func(RunSummary) (Pipeline, error) {
+	return func(s RunSummary) (Pipeline, error) {
+		e, err := env(c, s.Env)
+		if err != nil {
+			return Pipeline{}, err
+		}
+		planFile := s.Args[outPlanFile]
+		if (s.Pipeline == "plan" || s.Pipeline == "apply") && planFile == "" {
+			return Pipeline{}, fmt.Errorf("%s run %s: its journal has no %s argument", s.Pipeline, s.RunID, outPlanFile)
+		}
+		switch s.Pipeline {
+		case "plan":
+			res := &PlanResult{RunID: s.RunID, Env: s.Env, Protected: e.Protected, PlanFile: planFile}
+			return planPipeline(c, e, res, opts), nil
+		case "apply":
+			a := newApplyRun(c, e, planFile, s.Args[outConfirm], opts)
+			a.res.RunID = s.RunID
+			return a.pipeline(), nil
+		}
+		return Pipeline{}, fmt.Errorf("run %s: pipelines of kind %q are not built here", s.RunID, s.Pipeline)
+	}
+}

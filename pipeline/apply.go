@@ -51,7 +51,7 @@ func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string,
 	}
 	var lock *Lock
 	if err := r.step(StepLock, "locking "+name, func() (string, error) {
-		if lock, err = Acquire(c.Root, name, r.id, "apply", r.opts.now()); err != nil {
+		if lock, err = (LocalLocks{Root: c.Root}).acquire(name, CurrentHolder(r.id, "apply", r.opts.now())); err != nil {
 			return "", err
 		}
 		return lock.Message(), nil

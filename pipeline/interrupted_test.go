@@ -163,7 +163,7 @@ func TestLockTakeoverSaysWhoseLock(t *testing.T) {
 	os.MkdirAll(filepath.Dir(path), 0o700)
 	stale := `{"user":"bob","host":"` + hostname() + `","pid":2147483646,"run_id":"old","operation":"apply","since":"2026-11-20T10:00:00Z"}`
 	os.WriteFile(path, []byte(stale), 0o600)
-	l, err := Acquire(root, "qa", "new", "plan", time.Now())
+	l, err := acquire(root, "qa", "new", "plan", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestLockTakeoverSaysWhoseLock(t *testing.T) {
 	if got := l.Message(); got != "took over the lock of a dead apply run old (since 2026-11-20T10:00:00Z)" {
 		t.Errorf("message %q", got)
 	}
-	l2, err := Acquire(root, "prod", "x", "plan", time.Now())
+	l2, err := acquire(root, "prod", "x", "plan", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,8 +61,17 @@ func (e *LockedError) Error() string {
 
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
-// Lock is one run's hold on an environment: one run per environment at a
-// time, across TUI sessions and headless commands on this machine.
+// LocalLocks keeps environments' locks as files in the workspace,
+// .envbench/locks/<env>.json: one run per environment at a time, across
+// TUI sessions and headless commands on this machine. A lock left by a
+// process that no longer runs on this host is taken over.
+type LocalLocks struct {
+	Root string // the workspace
+}
+
+var _ Locker = LocalLocks{}
+
+// Lock is one run's hold on an environment, taken by LocalLocks.
 type Lock struct {
 	path   string
 	holder Holder
@@ -69,29 +79,49 @@ type Lock struct {
 	tookOver *Holder
 }
 
+var _ Held = (*Lock)(nil)
+
 // LockPath is where an environment's lock lives.
 func LockPath(root, env string) string {
 	return filepath.Join(root, ".envbench", "locks", env+".json")
 }
 
-// Acquire takes the environment's lock for a run. A lock left by a process
-// that no longer runs on this host is taken over (TookOver then says whose
-// it was); any other held lock is a *LockedError naming its holder, and a
-// lost race with another run taking the lock a *LockRaceError. It makes
-// root's .envbench/ owner-only first (see envs.PrivateStateDir).
-func Acquire(root, env, runID, operation string, now time.Time) (*Lock, error) {
-	path := LockPath(root, env)
-	if err := envs.PrivateStateDir(root); err != nil {
+// CurrentHolder is this process as the holder of a lock for a run of
+// operation (plan, apply...), from now.
+func CurrentHolder(runID, operation string, now time.Time) Holder {
+	return Holder{User: currentUser(), Host: hostname(), PID: os.Getpid(), RunID: runID, Operation: operation, Since: now.UTC()}
+}
+
+// Acquire takes env's lock for h. A lock left by a process that no longer
+// runs on this host is taken over (the Lock's TookOver then says whose it
+// was); any other held lock is a *LockedError naming its holder, and a lost
+// race with another run taking the lock a *LockRaceError (retryable). It
+// makes the workspace's .envbench/ owner-only first (see
+// envs.PrivateStateDir).
+func (l LocalLocks) Acquire(ctx context.Context, env string, h Holder) (Held, error) {
+	lock, err := l.acquire(env, h)
+	if err != nil {
+		return nil, err
+	}
+	return lock, nil
+}
+
+func (l LocalLocks) acquire(env string, h Holder) (*Lock, error) {
+	if err := checkName("environment", env); err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	path := LockPath(l.Root, env)
+	if err := envs.PrivateStateDir(l.Root); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", env, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", env, err)
 	}
-	h := Holder{User: currentUser(), Host: hostname(), PID: os.Getpid(), RunID: runID, Operation: operation, Since: now.UTC()}
 	data, err := json.MarshalIndent(h, "", "  ")
 	if err != nil {
 		return nil, err
 	}
+	now := h.Since
 	var tookOver *Holder
 	for attempt := 0; attempt < 2; attempt++ {
 		err = envs.CreateFileExclusive(path, append(data, '\n'), 0o600)
@@ -105,7 +135,7 @@ func Acquire(root, env, runID, operation string, now time.Time) (*Lock, error) {
 		if readErr != nil {
 			return nil, fmt.Errorf("lock %s: %s exists but cannot be read (%v); remove it if no run holds %s", env, path, readErr, env)
 		}
-		if other.Host != h.Host || processAlive(other.PID) {
+		if !holderDead(other) {
 			return nil, &LockedError{Env: env, Holder: other, Path: path}
 		}
 		// The holder died on this host: the lock is stale.
@@ -117,6 +147,44 @@ func Acquire(root, env, runID, operation string, now time.Time) (*Lock, error) {
 		tookOver = &other
 	}
 	return nil, &LockRaceError{Env: env, Reason: "another run took it at the same moment"}
+}
+
+// holderDead reports whether a lock's holder is known to be gone: a
+// process of this host that no longer runs. A holder on another host is
+// never known to be dead.
+func holderDead(h Holder) bool {
+	return h.Host == hostname() && !processAlive(h.PID)
+}
+
+// Read returns who holds env's lock, if anyone does.
+func (l LocalLocks) Read(ctx context.Context, env string) (Holder, bool, error) {
+	if err := checkName("environment", env); err != nil {
+		return Holder{}, false, fmt.Errorf("lock: %w", err)
+	}
+	h, err := readHolder(LockPath(l.Root, env))
+	if errors.Is(err, os.ErrNotExist) {
+		return Holder{}, false, nil
+	}
+	if err != nil {
+		return Holder{}, false, fmt.Errorf("lock %s: read %s: %w", env, LockPath(l.Root, env), err)
+	}
+	return h, true, nil
+}
+
+// Break removes env's lock whoever holds it, and returns who held it.
+func (l LocalLocks) Break(ctx context.Context, env string) (Holder, bool, error) {
+	h, held, err := l.Read(ctx, env)
+	if err != nil {
+		// An unreadable lock is still removed: that is what breaking is for.
+		h, held = Holder{}, true
+	}
+	if err := os.Remove(LockPath(l.Root, env)); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return Holder{}, false, nil
+		}
+		return h, held, fmt.Errorf("break lock %s: %w", env, err)
+	}
+	return h, held, nil
 }
 
 // removeStale removes a dead holder's lock. Two runs may find the same lock
@@ -183,12 +251,6 @@ func (l *Lock) Message() string {
 		return "locked"
 	}
 	return fmt.Sprintf("took over the lock of a dead %s run %s (since %s)", dead.Operation, dead.RunID, dead.Since.UTC().Format(time.RFC3339))
-}
-
-// ReadLock returns the holder of an environment's lock, if it is held.
-func ReadLock(root, env string) (Holder, bool) {
-	h, err := readHolder(LockPath(root, env))
-	return h, err == nil
 }
 
 func readHolder(path string) (Holder, error) {

@@ -24,20 +24,32 @@ import (
 
 // Options configure a run.
 type Options struct {
-	// Now is the clock; nil means time.Now.
+	// Now is the clock's time; nil means Clock's, else time.Now.
 	Now func() time.Time
 	// Binary overrides the terraform binary (else envbench.yaml's, else
 	// terraform or tofu on PATH).
 	Binary string
 	// RunID names the run; empty makes a new one.
 	RunID string
+	// Journal keeps the run's events; nil: a LocalJournal in the workspace.
+	Journal Journal
+	// Locks keeps the environments' locks; nil: LocalLocks in the workspace.
+	Locks Locker
+	// Clock is the engine's clock; nil: the system clock.
+	Clock Clock
+	// Halt, when closed, stops the run after the step in flight, resumable
+	// (Engine.Halt).
+	Halt <-chan struct{}
 }
 
 func (o Options) now() time.Time {
-	if o.Now == nil {
-		return time.Now()
+	switch {
+	case o.Now != nil:
+		return o.Now()
+	case o.Clock != nil:
+		return o.Clock.Now()
 	}
-	return o.Now()
+	return time.Now()
 }
 
 // PlanResult is a reviewed plan.
@@ -204,7 +216,7 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	}
 	var lock *Lock
 	if err := r.step(StepLock, "locking "+name, func() (string, error) {
-		if lock, err = Acquire(c.Root, name, r.id, "plan", r.opts.now()); err != nil {
+		if lock, err = (LocalLocks{Root: c.Root}).acquire(name, CurrentHolder(r.id, "plan", r.opts.now())); err != nil {
 			return "", err
 		}
 		return lock.Message(), nil

@@ -94,7 +94,7 @@ func TestPlanAndApplyProtectedEnvironment(t *testing.T) {
 	if res.Report == nil || len(res.Report.Changes) != 12 || res.Report.Environment != "production" {
 		t.Errorf("the result must carry the review's report, for the TUI to draw from: %+v", res.Report)
 	}
-	if _, held := ReadLock(root, "production"); held {
+	if _, held := readLock(root, "production"); held {
 		t.Error("the plan run must release its lock")
 	}
 	if !strings.HasPrefix(res.PlanFile, filepath.Join(root, ".envbench", "plans", "production")) {
@@ -155,7 +155,7 @@ func TestApplyRefusesAnotherPlan(t *testing.T) {
 func TestPlanRefusesWhileLockedAndInvalid(t *testing.T) {
 	root := demo(t)
 	c := open(t, root)
-	l, err := Acquire(root, "qa", "other", "apply", time.Now())
+	l, err := acquire(root, "qa", "other", "apply", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

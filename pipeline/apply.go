@@ -34,144 +34,195 @@ type ApplyResult struct {
 	Interrupted bool
 }
 
+// applyRun is the state an apply run's steps share in one process.
+type applyRun struct {
+	c        *envs.Catalog
+	e        *envs.Environment
+	opts     Options
+	res      *ApplyResult
+	src      source
+	planFile string
+	confirm  string
+
+	verified bool
+	t        ticket
+	run      *tf.Runner
+	private  string // the verified copy that is shown and applied
+	applying bool   // the apply step began: the result says what it did
+}
+
 // Apply applies a saved, reviewed plan to its environment, and nothing else:
 // the plan file must be the one a plan run of this environment reviewed,
 // unchanged since. A high-risk plan, or any plan for a protected
-// environment, needs confirm to be the environment's name. It takes the
-// environment's lock and streams Terraform's per-resource events to sink.
+// environment, needs confirm to be the environment's name. It runs on the
+// engine (NewEngine): the environment's lock, verify, apply, streaming
+// Terraform's per-resource events to sink. The apply step is not retried:
+// what a failed apply did is for a new plan to say.
 func Apply(ctx context.Context, c *envs.Catalog, name, planFile, confirm string, opts Options, sink func(Event)) (*ApplyResult, error) {
-	r := newRunner(name, opts, sink)
 	e, err := env(c, name)
 	if err != nil {
 		return nil, err
 	}
-	r.source = func(f string) string { return envs.SourceFile(c.Workspace, e.Environment, f) }
 	if planFile, err = filepath.Abs(planFile); err != nil {
 		return nil, err
 	}
-	var lock *Lock
-	if err := r.step(StepLock, "locking "+name, func() (string, error) {
-		if lock, err = (LocalLocks{Root: c.Root}).acquire(name, CurrentHolder(r.id, "apply", r.opts.now())); err != nil {
-			return "", err
+	id := opts.RunID
+	if id == "" {
+		id = NewRunID(opts.now())
+	}
+	a := newApplyRun(c, e, planFile, confirm, opts)
+	a.res.RunID = id
+	defer a.cleanup()
+	if _, err := NewEngine(c, opts, sink).Run(ctx, a.pipeline(), id); err != nil {
+		if a.applying {
+			return a.res, err
 		}
-		return lock.Message(), nil
-	}); err != nil {
 		return nil, err
 	}
-	defer lock.Release()
+	return a.res, nil
+}
 
-	var t ticket
-	var run *tf.Runner
-	var private string // the verified copy that is shown and applied
+func newApplyRun(c *envs.Catalog, e *envs.Environment, planFile, confirm string, opts Options) *applyRun {
+	return &applyRun{c: c, e: e, opts: opts, planFile: planFile, confirm: confirm, res: &ApplyResult{Env: e.Name},
+		src: func(f string) string { return envs.SourceFile(c.Workspace, e.Environment, f) }}
+}
+
+// pipeline is an apply run's steps: verify, apply (after the engine's
+// lock).
+func (a *applyRun) pipeline() Pipeline {
+	return Pipeline{Kind: "apply", Env: a.e.Name, Args: map[string]string{outPlanFile: a.planFile, outConfirm: a.confirm}, Steps: []StepDef{
+		{Name: StepVerify, Describe: func(context.Context, *Run) string { return "checking the plan is the reviewed one" }, Action: a.verify},
+		{Name: StepApply, Describe: func(context.Context, *Run) string { return "terraform apply " + filepath.Base(a.planFile) }, Action: a.apply},
+	}}
+}
+
+// cleanup removes the private copy of the plan.
+func (a *applyRun) cleanup() {
+	if a.private != "" {
+		os.Remove(a.private)
+		a.private = ""
+	}
+}
+
+func (a *applyRun) verify(ctx context.Context, r *Run) (err error) {
+	name, planFile := a.e.Name, a.planFile
+	a.verified = false
+	a.cleanup()
 	defer func() {
-		if private != "" {
-			os.Remove(private)
+		if err != nil {
+			a.cleanup()
 		}
 	}()
-	if err := r.step(StepVerify, "checking the plan is the reviewed one", func() (string, error) {
-		if t, err = readTicket(planFile); err != nil {
-			return "", err
-		}
-		if t.Env != name {
-			return "", fmt.Errorf("%w: %s was planned for %s, not %s", ErrWrongPlan, planFile, t.Env, name)
-		}
-		if latest, err := os.ReadFile(latestPath(c.Root, name)); err != nil || strings.TrimSpace(string(latest)) != t.RunID {
-			return "", fmt.Errorf("%w: %s is not %s's newest plan; a later plan superseded it (plan again, or apply the newest)", ErrWrongPlan, planFile, name)
-		}
-		if t.WorkDir != envs.WorkDir(c.Root, name) {
-			return "", fmt.Errorf("%w: %s was made in %s, not in this workspace", ErrWrongPlan, planFile, t.WorkDir)
-		}
-		config, err := envs.Fingerprint(c.Workspace, e.Environment)
-		if err != nil {
-			return "", err
-		}
-		if config != t.Config {
-			return "", fmt.Errorf("%w: %s's configuration (its file, archetype or inputs) changed since %s was planned; plan again", ErrWrongPlan, name, filepath.Base(planFile))
-		}
-		// Show and apply a private copy, so the file cannot change between
-		// this check and Terraform reading it.
-		if private, err = privateCopy(planFile); err != nil {
-			return "", err
-		}
-		digest, err := fileDigest(private)
-		if err != nil {
-			return "", fmt.Errorf("read plan file: %w", err)
-		}
-		if digest != t.Digest {
-			return "", fmt.Errorf("%w: %s changed since it was reviewed; plan again", ErrWrongPlan, planFile)
-		}
-		if run, err = newTerraform(ctx, c, t.WorkDir, r.id, opts); err != nil {
-			return "", err
-		}
-		r.mu.Lock()
-		r.terraform = terraformName(run)
-		r.mu.Unlock()
-		// Review again what is in the file now, with today's rules.
-		data, err := run.Show(ctx, private)
-		if err != nil {
-			return "", err
-		}
-		p, err := envs.DecodePlan(data)
-		if err != nil {
-			return "", fmt.Errorf("terraform show -json: %w", err)
-		}
-		findings := envs.Review(p, envs.RulesFor(c.Workspace, e.Environment), envs.ReviewContextOf(e, c.Now))
-		interrupted, err := tf.ReadApplyRecord(t.WorkDir)
-		if err != nil {
-			return "", err
-		}
-		findings = append(interruptedFindings(interrupted), findings...)
-		if why := confirmationReasons(name, e.Protected, findings); len(why) > 0 && confirm != name {
-			return "", fmt.Errorf("%w: %s; confirm by giving the environment's name (--confirm %s)", ErrConfirmationNeeded, strings.Join(why, " and "), name)
-		}
-		return fmt.Sprintf("%s, planned by run %s (AWS sessions envbench-%s)", p.Summary(), t.RunID, t.RunID), nil
-	}); err != nil {
-		return nil, err
+	t, err := readTicket(planFile)
+	if err != nil {
+		return err
 	}
+	if t.Env != name {
+		return fmt.Errorf("%w: %s was planned for %s, not %s", ErrWrongPlan, planFile, t.Env, name)
+	}
+	if latest, err := os.ReadFile(latestPath(a.c.Root, name)); err != nil || strings.TrimSpace(string(latest)) != t.RunID {
+		return fmt.Errorf("%w: %s is not %s's newest plan; a later plan superseded it (plan again, or apply the newest)", ErrWrongPlan, planFile, name)
+	}
+	if t.WorkDir != envs.WorkDir(a.c.Root, name) {
+		return fmt.Errorf("%w: %s was made in %s, not in this workspace", ErrWrongPlan, planFile, t.WorkDir)
+	}
+	config, err := envs.Fingerprint(a.c.Workspace, a.e.Environment)
+	if err != nil {
+		return err
+	}
+	if config != t.Config {
+		return fmt.Errorf("%w: %s's configuration (its file, archetype or inputs) changed since %s was planned; plan again", ErrWrongPlan, name, filepath.Base(planFile))
+	}
+	// Show and apply a private copy, so the file cannot change between
+	// this check and Terraform reading it.
+	if a.private, err = privateCopy(planFile, r.ID()); err != nil {
+		return err
+	}
+	digest, err := fileDigest(a.private)
+	if err != nil {
+		return fmt.Errorf("read plan file: %w", err)
+	}
+	if digest != t.Digest {
+		return fmt.Errorf("%w: %s changed since it was reviewed; plan again", ErrWrongPlan, planFile)
+	}
+	if a.run == nil {
+		if a.run, err = newTerraform(ctx, a.c, t.WorkDir, r.ID(), a.opts); err != nil {
+			return err
+		}
+	}
+	r.SetTerraform(terraformName(a.run))
+	// Review again what is in the file now, with today's rules.
+	data, err := a.run.Show(ctx, a.private)
+	if err != nil {
+		return err
+	}
+	p, err := envs.DecodePlan(data)
+	if err != nil {
+		return fmt.Errorf("terraform show -json: %w", err)
+	}
+	findings := envs.Review(p, envs.RulesFor(a.c.Workspace, a.e.Environment), envs.ReviewContextOf(a.e, a.c.Now))
+	interrupted, err := tf.ReadApplyRecord(t.WorkDir)
+	if err != nil {
+		return err
+	}
+	findings = append(interruptedFindings(interrupted), findings...)
+	if why := confirmationReasons(name, a.e.Protected, findings); len(why) > 0 && a.confirm != name {
+		return fmt.Errorf("%w: %s; confirm by giving the environment's name (--confirm %s)", ErrConfirmationNeeded, strings.Join(why, " and "), name)
+	}
+	a.t, a.verified = t, true
+	a.res.PlanRunID = t.RunID
+	r.Say(fmt.Sprintf("%s, planned by run %s (AWS sessions envbench-%s)", p.Summary(), t.RunID, t.RunID))
+	return nil
+}
 
-	res := &ApplyResult{RunID: r.id, PlanRunID: t.RunID, Env: name}
+func (a *applyRun) apply(ctx context.Context, r *Run) error {
+	if !a.verified {
+		// Resumed after verify: check again, in this process.
+		if err := a.verify(ctx, r); err != nil {
+			return err
+		}
+	}
+	a.applying = true
+	defer a.cleanup()
+	res, t := a.res, a.t
 	start := time.Now()
-	sinkTF := r.terraformSink()
-	if err := r.step(StepApply, "terraform apply "+filepath.Base(planFile), func() (string, error) {
-		// What is being applied is on record while it is: a run that dies
-		// leaves the record, and the environment shows "apply interrupted".
-		journal, err := tf.StartApplyJournal(t.WorkDir, r.id, "apply", r.opts.now())
-		if err != nil {
-			return "", err
+	sinkTF := a.src.terraformSink(r)
+	// What is being applied is on record while it is: a run that dies
+	// leaves the record, and the environment shows "apply interrupted".
+	journal, err := tf.StartApplyJournal(t.WorkDir, r.ID(), "apply", a.opts.now())
+	if err != nil {
+		return err
+	}
+	err = a.run.Apply(ctx, a.private, func(ev tf.Event) {
+		if ev.Summary != nil {
+			res.Summary = ev.Summary
 		}
-		err = run.Apply(ctx, private, func(ev tf.Event) {
-			if ev.Summary != nil {
-				res.Summary = ev.Summary
-			}
-			journal.Observe(ev)
-			sinkTF(ev)
-		})
-		res.Elapsed = time.Since(start)
-		privateState(t.WorkDir)
-		rec := journal.Record()
-		res.Completed, res.InFlight = rec.Completed, rec.InFlight
-		// Terraform's state says what an apply that ended by itself did;
-		// one that was cut short, or died mid-resource, may not.
-		if err == nil || !errors.Is(err, tf.ErrCancelled) && len(rec.InFlight) == 0 {
-			if clearErr := journal.Finish(); clearErr != nil && err == nil {
-				return "", clearErr
-			}
-		} else {
-			res.Interrupted = true
+		journal.Observe(ev)
+		sinkTF(ev)
+	})
+	res.Elapsed = time.Since(start)
+	privateState(t.WorkDir)
+	rec := journal.Record()
+	res.Completed, res.InFlight = rec.Completed, rec.InFlight
+	// Terraform's state says what an apply that ended by itself did;
+	// one that was cut short, or died mid-resource, may not.
+	if err == nil || !errors.Is(err, tf.ErrCancelled) && len(rec.InFlight) == 0 {
+		if clearErr := journal.Finish(); clearErr != nil && err == nil {
+			return clearErr
 		}
-		if err != nil {
-			return "", r.sourced(err)
-		}
-		return "applied", nil
-	}); err != nil {
-		return res, err
+	} else {
+		res.Interrupted = true
+	}
+	if err != nil {
+		return a.src.sourced(err)
 	}
 	// A saved plan applies once: it goes, with its ticket and the pointer to
 	// it. It also held every planned value.
-	_ = os.Remove(ticketPath(planFile))
-	_ = os.Remove(planFile)
-	_ = os.Remove(latestPath(c.Root, name))
-	return res, nil
+	_ = os.Remove(ticketPath(a.planFile))
+	_ = os.Remove(a.planFile)
+	_ = os.Remove(latestPath(a.c.Root, a.e.Name))
+	r.Say("applied")
+	return nil
 }
 
 // privateState makes Terraform's local state owner-only: Terraform writes
@@ -183,14 +234,20 @@ func privateState(workDir string) {
 	}
 }
 
-// privateCopy copies a plan file to an owner-only file beside it.
-func privateCopy(planFile string) (string, error) {
+// privateCopy copies a plan file to an owner-only file beside it, named
+// for the run (.applying-<run-id>.tfplan) so that a resumed run replaces
+// its own earlier copy rather than leaving it behind.
+func privateCopy(planFile, runID string) (string, error) {
 	src, err := os.Open(planFile)
 	if err != nil {
 		return "", fmt.Errorf("read plan file: %w", err)
 	}
 	defer src.Close()
-	dst, err := os.CreateTemp(filepath.Dir(planFile), ".applying-*.tfplan")
+	name := filepath.Join(filepath.Dir(planFile), ".applying-"+runID+".tfplan")
+	if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("copy plan file: %w", err)
+	}
+	dst, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("copy plan file: %w", err)
 	}

@@ -385,11 +385,15 @@ func (x *execution) lanes(ctx context.Context, sd StepDef) error {
 		failures []error
 		stopped  bool // halted: some lanes did not run or did not finish
 	)
+	todo := make([]string, 0, len(items))
 	for _, lane := range items {
 		if done[lane] {
 			x.emit(ctx, Event{Kind: StepSkipped, Step: sd.Name, Lane: lane, Message: "finished by an earlier process"})
-			continue
+		} else {
+			todo = append(todo, lane)
 		}
+	}
+	for _, lane := range todo {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/envbench/envbench/envs"
@@ -32,3 +33,30 @@ type nowClock struct {
 }
 
 func (c nowClock) Now() time.Time { return c.now() }
+
+// Builder makes the pipelines of c's plan and apply runs again from their
+// summaries, for Engine.Resume (`envbench resume`): the plan file and
+// confirmation come from the run's Args. Other kinds are an error naming
+// the kind; their packages have builders of their own.
+func Builder(c *envs.Catalog, opts Options) func(RunSummary) (Pipeline, error) {
+	return func(s RunSummary) (Pipeline, error) {
+		e, err := env(c, s.Env)
+		if err != nil {
+			return Pipeline{}, err
+		}
+		planFile := s.Args[outPlanFile]
+		if (s.Pipeline == "plan" || s.Pipeline == "apply") && planFile == "" {
+			return Pipeline{}, fmt.Errorf("%s run %s: its journal has no %s argument", s.Pipeline, s.RunID, outPlanFile)
+		}
+		switch s.Pipeline {
+		case "plan":
+			res := &PlanResult{RunID: s.RunID, Env: s.Env, Protected: e.Protected, PlanFile: planFile}
+			return planPipeline(c, e, res, opts), nil
+		case "apply":
+			a := newApplyRun(c, e, planFile, s.Args[outConfirm], opts)
+			a.res.RunID = s.RunID
+			return a.pipeline(), nil
+		}
+		return Pipeline{}, fmt.Errorf("run %s: pipelines of kind %q are not built here", s.RunID, s.Pipeline)
+	}
+}

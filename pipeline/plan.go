@@ -11,8 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/envbench/envbench/config"
@@ -118,95 +118,110 @@ func env(c *envs.Catalog, name string) (*envs.Environment, error) {
 	return e, nil
 }
 
-// runner is a run's plumbing: its id, sink and the step under way.
-type runner struct {
-	id   string
-	env  string
-	sink func(Event)
-	opts Options
+// source maps the file names in Terraform's diagnostics to the files the
+// user edits rather than the rendered copies.
+type source func(string) string
 
-	mu        sync.Mutex
-	current   Step
-	terraform string // binary and version, once known
-	// source maps a rendered file to the file the user edits.
-	source func(string) string
-}
-
-func (r *runner) emit(e Event) {
-	e.RunID, e.Env, e.Time = r.id, r.env, r.opts.now()
-	r.mu.Lock()
-	if e.Kind == StepStarted {
-		r.current = e.Step
-	}
-	if e.Step == "" {
-		e.Step = r.current
-	}
-	e.Terraform = r.terraform
-	r.mu.Unlock()
-	if r.sink != nil {
-		r.sink(e)
-	}
-}
-
-// step runs one step, reporting its start and its end.
-func (r *runner) step(s Step, start string, fn func() (string, error)) error {
-	r.emit(Event{Kind: StepStarted, Step: s, Message: start})
-	msg, err := fn()
-	if err != nil {
-		r.emit(Event{Kind: StepFailed, Step: s, Message: err.Error()})
-		return err
-	}
-	r.emit(Event{Kind: StepFinished, Step: s, Message: msg})
-	return nil
-}
-
-// terraformSink forwards Terraform's events, with diagnostics pointing at
-// the files the user edits rather than the rendered copies.
-func (r *runner) terraformSink() func(tf.Event) {
+// terraformSink forwards Terraform's events to the step in flight, with
+// diagnostics pointing at the files the user edits.
+func (src source) terraformSink(r *Run) func(tf.Event) {
 	return func(e tf.Event) {
-		if e.Diagnostic != nil && r.source != nil {
+		if e.Diagnostic != nil {
 			d := *e.Diagnostic
-			d.Filename = r.source(d.Filename)
+			d.Filename = src(d.Filename)
 			e.Diagnostic = &d
 		}
-		r.emit(Event{Kind: Terraform, TF: &e})
+		r.Emit(Event{Kind: Terraform, TF: &e})
 	}
 }
 
 // sourced maps the file names of a Terraform error's diagnostics.
-func (r *runner) sourced(err error) error {
+func (src source) sourced(err error) error {
 	var tfErr *tf.Error
-	if r.source == nil || !errors.As(err, &tfErr) {
+	if !errors.As(err, &tfErr) {
 		return err
 	}
 	for i := range tfErr.Diagnostics {
-		tfErr.Diagnostics[i].Filename = r.source(tfErr.Diagnostics[i].Filename)
+		tfErr.Diagnostics[i].Filename = src(tfErr.Diagnostics[i].Filename)
 	}
 	return err
 }
 
-func newRunner(name string, opts Options, sink func(Event)) *runner {
-	id := opts.RunID
-	if id == "" {
-		id = NewRunID(opts.now())
-	}
-	return &runner{id: id, env: name, sink: sink, opts: opts}
+// The outputs of a plan run's steps, read by the steps after them (and
+// restored for them on resume).
+const (
+	outWorkDir     = "work_dir"     // render: the rendered work directory
+	outConfig      = "config"       // render: envs.Fingerprint of the configuration
+	outInitSkipped = "init_skipped" // init: "true" when init did not run
+	outHasChanges  = "has_changes"  // plan: "true" or "false"
+	outDigest      = "digest"       // show: sha256 of the saved plan
+	outPlanFile    = "plan_file"    // the plan run's plan file (an argument)
+	outConfirm     = "confirm"      // the apply run's confirmation (an argument)
+)
+
+// planRun is the state a plan run's steps share in one process. What a
+// later step needs of an earlier one comes from the run's outputs, or is
+// made again (the Terraform runner, the decoded plan), so that a resumed
+// run has it too.
+type planRun struct {
+	c    *envs.Catalog
+	e    *envs.Environment
+	opts Options
+	res  *PlanResult
+	src  source
+
+	tfRun *tf.Runner
+	tfErr error
 }
 
-// Plan runs a plan of an environment: it takes the environment's lock,
-// renders, runs terraform init and plan (streaming Terraform's events to
-// sink as they come), reads the saved plan back and reviews it. planFile
-// may be empty for the default place.
+// terraform is the run's Terraform in the rendered work directory, made
+// once.
+func (p *planRun) terraform(ctx context.Context, r *Run) (*tf.Runner, error) {
+	if p.tfRun == nil && p.tfErr == nil {
+		p.tfRun, p.tfErr = newTerraform(ctx, p.c, envs.WorkDir(p.c.Root, p.e.Name), r.ID(), p.opts)
+		if p.tfErr == nil {
+			p.res.Terraform, p.res.Version = terraformName(p.tfRun), p.tfRun.Version()
+			r.SetTerraform(p.res.Terraform)
+		}
+	}
+	return p.tfRun, p.tfErr
+}
+
+// readPlan reads the saved plan back, once.
+func (p *planRun) readPlan(ctx context.Context, r *Run) error {
+	if p.res.Plan != nil {
+		return nil
+	}
+	run, err := p.terraform(ctx, r)
+	if err != nil {
+		return err
+	}
+	data, err := run.Show(ctx, p.res.PlanFile)
+	if err != nil {
+		return err
+	}
+	if p.res.Plan, err = envs.DecodePlan(data); err != nil {
+		return fmt.Errorf("terraform show -json: %w", err)
+	}
+	return nil
+}
+
+// Plan runs a plan of an environment on the engine (NewEngine): it takes
+// the environment's lock, renders, runs terraform init and plan (streaming
+// Terraform's events to sink as they come), reads the saved plan back and
+// reviews it. planFile may be empty for the default place.
 func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Options, sink func(Event)) (*PlanResult, error) {
-	r := newRunner(name, opts, sink)
 	e, err := env(c, name)
 	if err != nil {
 		return nil, err
 	}
-	r.source = func(f string) string { return envs.SourceFile(c.Workspace, e.Environment, f) }
+	id := opts.RunID
+	if id == "" {
+		id = NewRunID(opts.now())
+	}
 	// A plan file others could read is refused before anything runs.
 	if planFile == "" {
-		planFile = DefaultPlanFile(c.Root, name, r.id)
+		planFile = DefaultPlanFile(c.Root, name, id)
 	}
 	if planFile, err = filepath.Abs(planFile); err != nil {
 		return nil, fmt.Errorf("plan file %s: %w", planFile, err)
@@ -214,124 +229,157 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 	if err := preparePlanDirs(c.Root, name, planFile); err != nil {
 		return nil, err
 	}
-	var lock *Lock
-	if err := r.step(StepLock, "locking "+name, func() (string, error) {
-		if lock, err = (LocalLocks{Root: c.Root}).acquire(name, CurrentHolder(r.id, "plan", r.opts.now())); err != nil {
-			return "", err
-		}
-		return lock.Message(), nil
-	}); err != nil {
-		return nil, err
-	}
-	defer lock.Release()
-
-	var dir, config string
-	if err := r.step(StepRender, "rendering "+name, func() (string, error) {
-		res, err := envs.Render(c.Workspace, e.Environment)
-		if err != nil {
-			return "", err
-		}
-		dir = res.Dir
-		config, err = envs.Fingerprint(c.Workspace, e.Environment)
-		return fmt.Sprintf("%d file(s) written, %d unchanged", len(res.Written), len(res.Unchanged)), err
-	}); err != nil {
-		return nil, err
-	}
-	run, err := newTerraform(ctx, c, dir, r.id, opts)
-	if err != nil {
-		r.emit(Event{Kind: StepFailed, Step: StepInit, Message: err.Error()})
-		return nil, err
-	}
-	res := &PlanResult{RunID: r.id, Env: name, Protected: e.Protected, Terraform: terraformName(run), Version: run.Version(), PlanFile: planFile}
-	r.mu.Lock()
-	r.terraform = res.Terraform
-	r.mu.Unlock()
-	if res.Interrupted, err = tf.ReadApplyRecord(dir); err != nil {
-		r.emit(Event{Kind: StepFailed, Step: StepInit, Message: err.Error()})
-		return nil, err
-	}
-	var skipped bool
-	if err := r.step(StepInit, "terraform init ("+res.Terraform+")", func() (string, error) {
-		done, err := run.InitIfNeeded(ctx, r.terraformSink())
-		skipped = !done.Ran
-		if !done.Ran {
-			return "init " + done.Reason, nil
-		}
-		return res.Terraform + " ready: " + done.Reason, r.sourced(err)
-	}); err != nil {
-		return nil, err
-	}
-	if err := r.step(StepPlan, "terraform plan", func() (string, error) {
-		created, err := createPrivate(planFile)
-		if err != nil {
-			return "", err
-		}
-		defer func() {
-			if created {
-				if info, err := os.Stat(planFile); err == nil && info.Size() == 0 {
-					os.Remove(planFile) // Terraform failed before writing it
-				}
-			}
-		}()
-		res.HasChanges, err = run.Plan(ctx, planFile, r.terraformSink())
-		if skipped && errors.Is(err, tf.ErrNeedsInit) {
-			// The configuration needs an init that its fingerprint missed:
-			// init after all, and plan again.
-			run.ForgetInit()
-			if err = run.Init(ctx, r.terraformSink()); err == nil {
-				res.HasChanges, err = run.Plan(ctx, planFile, r.terraformSink())
-			}
-		}
-		if err == nil {
-			// Terraform recreates the file with its own mode: owner-only again,
-			// in a directory no one else can enter.
-			err = os.Chmod(planFile, 0o600)
-		}
-		return "saved " + planFile, r.sourced(err)
-	}); err != nil {
-		return nil, err
-	}
-	if err := r.step(StepShow, "reading the saved plan", func() (string, error) {
-		data, err := run.Show(ctx, planFile)
-		if err != nil {
-			return "", err
-		}
-		if res.Plan, err = envs.DecodePlan(data); err != nil {
-			return "", fmt.Errorf("terraform show -json: %w", err)
-		}
-		res.Digest, err = fileDigest(planFile)
-		return res.Plan.Summary().String(), err
-	}); err != nil {
-		return nil, err
-	}
-	if err := r.step(StepReview, "reviewing risks", func() (string, error) {
-		rules := envs.RulesFor(c.Workspace, e.Environment)
-		res.Findings = envs.Review(res.Plan, rules, envs.ReviewContextOf(e, c.Now))
-		res.Findings = append(interruptedFindings(res.Interrupted), res.Findings...)
-		slices.SortStableFunc(res.Findings, envs.CompareFindings)
-		res.HighRisk = envs.HighRisk(res.Findings)
-		if res.Report, err = envs.NewReport(res.Plan, res.Findings, name, envs.DiffOptions{SecretNames: rules.SecretNames}); err != nil {
-			return "", fmt.Errorf("build the plan's report: %w", err)
-		}
-		t := ticket{RunID: r.id, Env: name, Digest: res.Digest, Config: config, WorkDir: dir, Created: r.opts.now().UTC(),
-			HighRisk: res.HighRisk, Protected: e.Protected, Summary: res.Plan.Summary().String()}
-		data, err := json.MarshalIndent(t, "", "  ")
-		if err != nil {
-			return "", err
-		}
-		if err := envs.WriteFileAtomic(ticketPath(planFile), append(data, '\n'), 0o600); err != nil {
-			return "", err
-		}
-		// This plan supersedes every earlier plan of the environment.
-		if err := envs.WriteFileAtomic(latestPath(c.Root, name), []byte(r.id+"\n"), 0o600); err != nil {
-			return "", err
-		}
-		pruneOldPlans(c.Root, name, planFile)
-		return fmt.Sprintf("%d finding(s)", len(res.Findings)), nil
-	}); err != nil {
+	res := &PlanResult{RunID: id, Env: name, Protected: e.Protected, PlanFile: planFile}
+	if _, err := NewEngine(c, opts, sink).Run(ctx, planPipeline(c, e, res, opts), id); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// planPipeline is a plan run's steps: render, init, plan, show, review
+// (after the engine's lock). Init and plan are safe to try again, and are
+// retried on transient errors (Terraform's state lock held by another).
+func planPipeline(c *envs.Catalog, e *envs.Environment, res *PlanResult, opts Options) Pipeline {
+	p := &planRun{c: c, e: e, opts: opts, res: res,
+		src: func(f string) string { return envs.SourceFile(c.Workspace, e.Environment, f) }}
+	name := e.Name
+	return Pipeline{Kind: "plan", Env: name, Args: map[string]string{outPlanFile: res.PlanFile}, Steps: []StepDef{
+		{Name: StepRender, Describe: func(context.Context, *Run) string { return "rendering " + name }, Action: p.render},
+		{Name: StepInit, Describe: p.describeInit, Action: p.init, Retry: TransientRetry},
+		{Name: StepPlan, Describe: func(context.Context, *Run) string { return "terraform plan" }, Action: p.plan, Retry: TransientRetry},
+		{Name: StepShow, Describe: func(context.Context, *Run) string { return "reading the saved plan" }, Action: p.show},
+		{Name: StepReview, Describe: func(context.Context, *Run) string { return "reviewing risks" }, Action: p.review},
+	}}
+}
+
+func (p *planRun) render(ctx context.Context, r *Run) error {
+	res, err := envs.Render(p.c.Workspace, p.e.Environment)
+	if err != nil {
+		return err
+	}
+	config, err := envs.Fingerprint(p.c.Workspace, p.e.Environment)
+	if err != nil {
+		return err
+	}
+	r.Set(outWorkDir, res.Dir)
+	r.Set(outConfig, config)
+	r.Say(fmt.Sprintf("%d file(s) written, %d unchanged", len(res.Written), len(res.Unchanged)))
+	return nil
+}
+
+func (p *planRun) describeInit(ctx context.Context, r *Run) string {
+	if _, err := p.terraform(ctx, r); err != nil {
+		return "terraform init" // the step fails with the error
+	}
+	return "terraform init (" + p.res.Terraform + ")"
+}
+
+func (p *planRun) init(ctx context.Context, r *Run) error {
+	run, err := p.terraform(ctx, r)
+	if err != nil {
+		return err
+	}
+	done, err := run.InitIfNeeded(ctx, p.src.terraformSink(r))
+	if !done.Ran {
+		r.Set(outInitSkipped, "true")
+		r.Say("init " + done.Reason)
+		return nil
+	}
+	r.Say(p.res.Terraform + " ready: " + done.Reason)
+	return p.src.sourced(err)
+}
+
+func (p *planRun) plan(ctx context.Context, r *Run) error {
+	run, err := p.terraform(ctx, r)
+	if err != nil {
+		return err
+	}
+	planFile := p.res.PlanFile
+	created, err := createPrivate(planFile)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if created {
+			if info, err := os.Stat(planFile); err == nil && info.Size() == 0 {
+				os.Remove(planFile) // Terraform failed before writing it
+			}
+		}
+	}()
+	sink := p.src.terraformSink(r)
+	p.res.HasChanges, err = run.Plan(ctx, planFile, sink)
+	if r.Get(outInitSkipped) == "true" && errors.Is(err, tf.ErrNeedsInit) {
+		// The configuration needs an init that its fingerprint missed:
+		// init after all, and plan again.
+		run.ForgetInit()
+		if err = run.Init(ctx, sink); err == nil {
+			p.res.HasChanges, err = run.Plan(ctx, planFile, sink)
+		}
+	}
+	if err == nil {
+		// Terraform recreates the file with its own mode: owner-only again,
+		// in a directory no one else can enter.
+		err = os.Chmod(planFile, 0o600)
+	}
+	if err != nil {
+		return p.src.sourced(err)
+	}
+	r.Set(outHasChanges, strconv.FormatBool(p.res.HasChanges))
+	r.Say("saved " + planFile)
+	return nil
+}
+
+func (p *planRun) show(ctx context.Context, r *Run) error {
+	p.res.Plan = nil // read what the plan step saved, even on a retry
+	if err := p.readPlan(ctx, r); err != nil {
+		return err
+	}
+	digest, err := fileDigest(p.res.PlanFile)
+	if err != nil {
+		return err
+	}
+	p.res.Digest = digest
+	r.Set(outDigest, digest)
+	r.Say(p.res.Plan.Summary().String())
+	return nil
+}
+
+func (p *planRun) review(ctx context.Context, r *Run) error {
+	res, name := p.res, p.e.Name
+	if err := p.readPlan(ctx, r); err != nil { // resumed after show
+		return err
+	}
+	res.Digest = r.Get(outDigest)
+	res.HasChanges = r.Get(outHasChanges) == "true"
+	dir := r.Get(outWorkDir)
+	var err error
+	if res.Interrupted, err = tf.ReadApplyRecord(dir); err != nil {
+		return err
+	}
+	rules := envs.RulesFor(p.c.Workspace, p.e.Environment)
+	res.Findings = envs.Review(res.Plan, rules, envs.ReviewContextOf(p.e, p.c.Now))
+	res.Findings = append(interruptedFindings(res.Interrupted), res.Findings...)
+	slices.SortStableFunc(res.Findings, envs.CompareFindings)
+	res.HighRisk = envs.HighRisk(res.Findings)
+	if res.Report, err = envs.NewReport(res.Plan, res.Findings, name, envs.DiffOptions{SecretNames: rules.SecretNames}); err != nil {
+		return fmt.Errorf("build the plan's report: %w", err)
+	}
+	t := ticket{RunID: r.ID(), Env: name, Digest: res.Digest, Config: r.Get(outConfig), WorkDir: dir, Created: p.opts.now().UTC(),
+		HighRisk: res.HighRisk, Protected: p.e.Protected, Summary: res.Plan.Summary().String()}
+	data, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := envs.WriteFileAtomic(ticketPath(res.PlanFile), append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	// This plan supersedes every earlier plan of the environment.
+	if err := envs.WriteFileAtomic(latestPath(p.c.Root, name), []byte(r.ID()+"\n"), 0o600); err != nil {
+		return err
+	}
+	pruneOldPlans(p.c.Root, name, res.PlanFile)
+	r.Say(fmt.Sprintf("%d finding(s)", len(res.Findings)))
+	return nil
 }
 
 // ErrNotPrivate is returned when a plan would be written where others can

@@ -50,7 +50,9 @@ func (r *recorder) steps() string {
 	defer r.mu.Unlock()
 	var out []string
 	for _, e := range r.events {
-		if e.Kind != Terraform {
+		// The run's own events (run-started, run-finished) are left out:
+		// these are the steps.
+		if e.Kind != Terraform && e.Kind != RunStarted && e.Kind != RunFinished {
 			out = append(out, string(e.Step)+":"+string(e.Kind))
 		}
 	}

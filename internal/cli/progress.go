@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/envs/tf"
@@ -46,7 +47,12 @@ var terraformSteps = map[pipeline.Step]bool{
 	pipeline.StepDestroyPlan: true, pipeline.StepDestroy: true,
 }
 
-// event is the run's sink.
+// loggedSteps are the steps whose log lines are printed: what the sweep
+// lists, does and reports, one line per resource.
+var loggedSteps = map[pipeline.Step]bool{pipeline.StepSweepPlan: true, pipeline.StepSweep: true, pipeline.StepReport: true}
+
+// event is the run's sink. The run's own events (started, finished) and
+// the log lines of other steps are not printed; progress is, by tenths.
 func (p *progress) event(e pipeline.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -62,15 +68,17 @@ func (p *progress) event(e pipeline.Event) {
 		fmt.Fprintf(p.w, "  %-7s %s\n", e.Step, e.Message)
 	case pipeline.StepFailed:
 		p.setTerraform(false)
-		fmt.Fprintf(p.w, "  %-7s failed\n", e.Step)
-	case pipeline.StepSkipped:
-		fmt.Fprintf(p.w, "  %-7s skipped: %s\n", e.Step, e.Message)
+		fmt.Fprintf(p.w, "  %-7s failed\n", stepName(e))
 	case pipeline.AttemptFailed:
-		fmt.Fprintf(p.w, "  %-7s attempt %d of %d failed, retrying in %s: %s\n", e.Step, e.Attempt, e.Attempts, e.Wait, firstLine(e.Message))
+		fmt.Fprintf(p.w, "  %-7s attempt %d/%d failed: %s; retrying in %s\n", stepName(e), e.Attempt, e.Attempts, e.Message, e.Wait.Round(100*time.Millisecond))
+	case pipeline.StepSkipped:
+		fmt.Fprintf(p.w, "  %-7s skipped: %s\n", stepName(e), e.Message)
 	case pipeline.Progress:
 		p.printProgress(e)
 	case pipeline.Log:
-		fmt.Fprintf(p.w, "  %-7s %s\n", e.Step, e.Message)
+		if loggedSteps[e.Step] {
+			fmt.Fprintf(p.w, "  %-7s %s\n", stepName(e), e.Message)
+		}
 	case pipeline.Terraform:
 		p.printTerraform(e.Step, e.TF)
 	}
@@ -88,14 +96,15 @@ func (p *progress) printProgress(e pipeline.Event) {
 		return
 	}
 	p.shown[key] = tenth
-	fmt.Fprintf(p.w, "  %-7s %3.0f%% %s\n", e.Step, 100*e.Fraction, e.Message)
+	fmt.Fprintf(p.w, "  %-7s %3.0f%% %s\n", stepName(e), 100*e.Fraction, e.Message)
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// stepName is a step, or a step's lane as step/lane.
+func stepName(e pipeline.Event) string {
+	if e.Lane != "" {
+		return string(e.Step) + "/" + e.Lane
 	}
-	return s
+	return string(e.Step)
 }
 
 func (p *progress) setTerraform(running bool) {

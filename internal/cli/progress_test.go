@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/envbench/envbench/envs/tf"
 	"github.com/envbench/envbench/pipeline"
@@ -36,5 +37,22 @@ func TestInterruptedSummaryFollowsEachResourcesLastEvent(t *testing.T) {
 	}
 	if strings.Contains(got, "completed (") {
 		t.Errorf("nothing completed, yet the summary lists completed resources:\n%s", got)
+	}
+}
+
+// TestRetriesAndSkipsArePrinted: a failed attempt says what failed and
+// when the next comes; a step resumed as done says so; the run's own
+// events print nothing.
+func TestRetriesAndSkipsArePrinted(t *testing.T) {
+	var out bytes.Buffer
+	p := &progress{w: &out}
+	p.event(pipeline.Event{Kind: pipeline.RunStarted, Pipeline: "plan"})
+	p.event(pipeline.Event{Kind: pipeline.AttemptFailed, Step: pipeline.StepPlan, Attempt: 1, Attempts: 5, Wait: 2*time.Second + 3*time.Millisecond, Message: "state locked"})
+	p.event(pipeline.Event{Kind: pipeline.StepSkipped, Step: pipeline.StepRender, Message: "finished by an earlier process"})
+	p.event(pipeline.Event{Kind: pipeline.StepFailed, Step: "sync", Lane: "orders", Message: "x"})
+	p.event(pipeline.Event{Kind: pipeline.RunFinished, Status: pipeline.RunFailed})
+	want := "  plan    attempt 1/5 failed: state locked; retrying in 2s\n  render  skipped: finished by an earlier process\n  sync/orders failed\n"
+	if got := out.String(); got != want {
+		t.Errorf("printed:\n%q\nwant\n%q", got, want)
 	}
 }

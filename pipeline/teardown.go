@@ -122,11 +122,56 @@ func Teardown(ctx context.Context, c *envs.Catalog, name string, opts TeardownOp
 	if err := refuseProtected(e); err != nil {
 		return nil, err
 	}
-	t := &teardown{c: c, e: e, opts: opts, eng: NewEngine(c, opts.Options, sink), res: &TeardownResult{Env: name, DryRun: opts.DryRun}}
+	t := newTeardown(c, e, opts, sink)
 	defer t.close()
 	r, err := t.eng.Run(ctx, t.pipeline(), opts.RunID)
 	if r != nil {
 		t.res.RunID, t.res.Status = r.ID(), r.Status()
+	}
+	return t.res, err
+}
+
+func newTeardown(c *envs.Catalog, e *envs.Environment, opts TeardownOptions, sink func(Event)) *teardown {
+	return &teardown{c: c, e: e, opts: opts, eng: NewEngine(c, opts.Options, sink), res: &TeardownResult{Env: e.Name, DryRun: opts.DryRun}}
+}
+
+// ResumeTeardown goes on with a teardown run that failed, was cancelled
+// or was interrupted (Engine.Resume): its confirmation and dry run come
+// from the run's journal, finished steps are skipped, and the step it
+// stopped in is probed (destroy: the state is empty; sweep: nothing is
+// left to delete) before it runs again. opts' Confirm and DryRun are
+// ignored. A protected environment is refused as Teardown refuses it.
+func ResumeTeardown(ctx context.Context, c *envs.Catalog, name, runID string, opts TeardownOptions, sink func(Event)) (*TeardownResult, error) {
+	e, err := env(c, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseProtected(e); err != nil {
+		return nil, err
+	}
+	var t *teardown
+	defer func() {
+		if t != nil {
+			t.close()
+		}
+	}()
+	eng := NewEngine(c, opts.Options, sink)
+	r, err := eng.Resume(ctx, name, runID, func(s RunSummary) (Pipeline, error) {
+		if s.Pipeline != "teardown" {
+			return Pipeline{}, fmt.Errorf("run %s is a %s run, not a teardown", s.RunID, s.Pipeline)
+		}
+		o := opts
+		o.Confirm, o.DryRun = s.Args["confirm"], s.Args["dry_run"] == "true"
+		t = newTeardown(c, e, o, sink)
+		t.eng = eng
+		t.res.RunID = s.RunID
+		return t.pipeline(), nil
+	})
+	if t == nil {
+		return nil, err
+	}
+	if r != nil {
+		t.res.Status = r.Status()
 	}
 	return t.res, err
 }
@@ -141,7 +186,8 @@ func (t *teardown) close() {
 }
 
 func (t *teardown) pipeline() Pipeline {
-	args := map[string]string{}
+	// The confirmation is the environment's name, typed: not a secret.
+	args := map[string]string{"confirm": t.opts.Confirm}
 	if t.opts.DryRun {
 		args["dry_run"] = "true"
 	}
@@ -335,12 +381,10 @@ func (t *teardown) destroyStep() StepDef {
 					r.Progress(min(float64(done)/float64(total), 1), ev.Resource+" destroyed")
 				}
 			})
-			planFile := r.Get("plan_file")
-			if planFile == "" {
-				planFile = t.res.PlanFile
-			}
-			// The reviewed destroy plan first; a retry, after part of it
-			// was applied, destroys what is left.
+			// The reviewed destroy plan first, when this process made it;
+			// a retry, after part of it was applied, and a resumed run
+			// destroy what is left.
+			planFile := t.res.PlanFile
 			if r.Attempt() == 1 && planFile != "" {
 				err = run.Apply(ctx, planFile, sink)
 			} else {
@@ -356,8 +400,11 @@ func (t *teardown) destroyStep() StepDef {
 			if err != nil {
 				return err
 			}
-			if planFile != "" {
-				_ = os.Remove(planFile)
+			// A saved plan holds every planned value: it goes once applied.
+			for _, f := range []string{planFile, r.Get("plan_file")} {
+				if f != "" {
+					_ = os.Remove(f)
+				}
 			}
 			r.Say(fmt.Sprintf("%d resource(s) destroyed", len(rec.Completed)))
 			return nil

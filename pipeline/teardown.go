@@ -71,6 +71,10 @@ type TeardownResult struct {
 	// its account, in deletion order (before the destroy in a dry run,
 	// after it otherwise).
 	Sweep *sweep.Sweep
+	// Leftovers, in a dry run, are the items of Sweep that Terraform's
+	// local state does not hold: what the sweep, not the destroy, would
+	// delete. Empty when the state is not local.
+	Leftovers []sweep.Item
 	// Swept is what the sweep removed, what remains and why; nil in a dry
 	// run, or when the run stopped before the sweep.
 	Swept     *sweep.Report
@@ -437,6 +441,41 @@ func stateInstances(dir string) (int, error) {
 	return n, nil
 }
 
+// stateIdentities are the ids and ARNs of the resources in a work
+// directory's local state; none when there is no local state or it
+// cannot be read (a dry run then lists everything as the sweep's).
+func stateIdentities(dir string) map[string]bool {
+	data, err := os.ReadFile(filepath.Join(dir, "terraform.tfstate"))
+	if err != nil {
+		return nil
+	}
+	var state struct {
+		Resources []struct {
+			Mode      string `json:"mode"`
+			Instances []struct {
+				Attributes map[string]any `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if json.Unmarshal(data, &state) != nil {
+		return nil
+	}
+	ids := map[string]bool{}
+	for _, r := range state.Resources {
+		if r.Mode != "managed" {
+			continue
+		}
+		for _, in := range r.Instances {
+			for _, k := range []string{"arn", "id"} {
+				if v, ok := in.Attributes[k].(string); ok && v != "" {
+					ids[v] = true
+				}
+			}
+		}
+	}
+	return ids
+}
+
 // account opens the environment's account for the sweep, as its role,
 // with the run's session name, once; it refuses an account other than the
 // environment's.
@@ -489,15 +528,27 @@ func (t *teardown) sweepPlanStep() StepDef {
 				return err
 			}
 			t.res.Sweep = s
+			// In a dry run, Terraform's resources are still there: what
+			// its state holds is the destroy's, the rest the sweep's.
+			var managed map[string]bool
+			if t.opts.DryRun {
+				managed = stateIdentities(envs.WorkDir(t.c.Root, t.e.Name))
+			}
+			inState := 0
 			for _, it := range s.Items {
+				if managed[it.ARN] || managed[it.ID] {
+					inState++
+					r.Logf("%s %s: in Terraform's state, the destroy deletes it", it.Type, it.Label())
+					continue
+				}
+				if t.opts.DryRun {
+					t.res.Leftovers = append(t.res.Leftovers, it)
+				}
 				r.Logf("%s %s", it.Type, it.Explain())
 			}
 			msg := fmt.Sprintf("%d resource(s) tagged %s=%s in %s %s", len(s.Items), sweep.TagKey, t.e.Name, acct.ID, t.e.Region)
 			if t.opts.DryRun {
-				msg = "dry run, nothing destroyed: " + msg
-				if t.res.Plan != nil {
-					msg += fmt.Sprintf("; terraform would destroy %d", t.res.Plan.Summary()[envs.ActionDelete])
-				}
+				msg = fmt.Sprintf("dry run, nothing destroyed: %s; %d in Terraform's state, %d left for the sweep", msg, inState, len(s.Items)-inState)
 			} else if n := s.Pending(); n > 0 {
 				msg += fmt.Sprintf(", %d to delete", n)
 			}

@@ -136,7 +136,14 @@ func TestTeardownDevBob(t *testing.T) {
 	if got := dry.startedSteps(); !slices.Equal(got, []Step{StepLock, StepRender, StepInit, StepDestroyPlan, StepSweepPlan}) {
 		t.Errorf("dry run steps %v", got)
 	}
-	if !strings.Contains(dry.logs(), "(bob-search-es) will be deleted; held by eni-") {
+	var leftovers []string
+	for _, it := range res.Leftovers {
+		leftovers = append(leftovers, it.Label())
+	}
+	if len(leftovers) != 2 || !strings.HasSuffix(leftovers[0], "(bob-search-es)") && !strings.HasSuffix(leftovers[1], "(bob-search-es)") || !slices.Contains(leftovers, "bob-search-scratch") {
+		t.Errorf("the dry run's leftovers: %q, want the hand-made group and bucket", leftovers)
+	}
+	if !strings.Contains(dry.logs(), "(bob-search-es) will be deleted; held by eni-") || !strings.Contains(dry.logs(), "(dev-bob): in Terraform's state, the destroy deletes it") {
 		t.Errorf("the dry run's listing does not say what holds the group:\n%s", dry.logs())
 	}
 	if n, _ := stateInstances(envs.WorkDir(root, "dev-bob")); n != inState || !slices.Equal(taggedWith(t, ann, "dev-bob"), before) {

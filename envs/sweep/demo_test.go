@@ -43,9 +43,29 @@ func TestDemoSeedLeftovers(t *testing.T) {
 	if len(rep.Removed) != 1 || rep.Removed[0].ID != "acme-alice-scratch" || len(rep.Remaining) != 3 {
 		t.Fatalf("dev-alice: removed %+v, remaining %+v", rep.Removed, rep.Remaining)
 	}
+	eni := ""
 	for _, it := range rep.Remaining {
 		if it.Outcome != Blocked || len(it.Blockers) == 0 {
 			t.Errorf("%s: %s", it.Label(), it.Explain())
+			continue
 		}
+		if strings.HasPrefix(it.Blockers[0].ID, "eni-") {
+			eni = it.Blockers[0].ID
+		}
+	}
+	// The interface holds both the group and the subnet: CloudTrail is
+	// asked who made it once.
+	lookups, err := w.sim.Events(ctx, fake.EventFilter{Account: "333333333333", Name: "LookupEvents"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range lookups {
+		if eni != "" && strings.Contains(e.Record, `"attributeValue":"`+eni+`"`) && !strings.Contains(e.Record, `"errorCode"`) {
+			n++
+		}
+	}
+	if eni == "" || n != 1 {
+		t.Errorf("%d lookups of who made %q, want 1", n, eni)
 	}
 }

@@ -43,6 +43,7 @@ func (sw Sweeper) Execute(ctx context.Context, acct *cloud.Account, s *Sweep, re
 	}); err != nil {
 		return rep, fmt.Errorf("sweep %s: list what is tagged %s=%s: %w", s.Env, TagKey, s.Env, err)
 	}
+	creators := map[string]*Creator{} // by id: a holder of several items is looked up once
 	still := map[string]bool{}
 	for _, tr := range tagged {
 		if tr.Tags[TagKey] == s.Env {
@@ -58,7 +59,7 @@ func (sw Sweeper) Execute(ctx context.Context, acct *cloud.Account, s *Sweep, re
 			if !still[it.ARN] {
 				it.Outcome, it.Reason = Skipped, fmt.Sprintf("no longer tagged %s=%s: left alone", TagKey, s.Env)
 			} else {
-				sw.delete(ctx, acct, it)
+				sw.delete(ctx, acct, it, creators)
 			}
 		}
 		switch it.Outcome {
@@ -77,8 +78,17 @@ func (sw Sweeper) Execute(ctx context.Context, acct *cloud.Account, s *Sweep, re
 	return rep, nil
 }
 
-// delete deletes one item and sets its outcome.
-func (sw Sweeper) delete(ctx context.Context, acct *cloud.Account, it *Item) {
+// delete deletes one item and sets its outcome; creators caches the
+// CloudTrail lookups of who made what.
+func (sw Sweeper) delete(ctx context.Context, acct *cloud.Account, it *Item, creators map[string]*Creator) {
+	creator := func(id string) *Creator {
+		if c, ok := creators[id]; ok {
+			return c
+		}
+		c := sw.creator(ctx, acct.Trail, id)
+		creators[id] = c
+		return c
+	}
 	attempts, err := sw.deleteByType(ctx, acct, it)
 	it.Attempts += attempts
 	var dv *cloud.DependencyViolationError
@@ -94,20 +104,20 @@ func (sw Sweeper) delete(ctx context.Context, acct *cloud.Account, it *Item) {
 		for i, id := range dv.BlockedBy {
 			b := Blocker{ID: id}
 			if i < maxBlockerLookups {
-				b.Creator = sw.creator(ctx, acct.Trail, id)
+				b.Creator = creator(id)
 			}
 			it.Blockers = append(it.Blockers, b)
 		}
 		for _, id := range it.HeldBy {
 			if !containsBlocker(it.Blockers, id) {
-				it.Blockers = append(it.Blockers, Blocker{ID: id, Creator: sw.creator(ctx, acct.Trail, id)})
+				it.Blockers = append(it.Blockers, Blocker{ID: id, Creator: creator(id)})
 			}
 		}
 		ref := it.ID
 		if it.Type == TypeKey || it.Type == TypeSecret {
 			ref = it.ARN
 		}
-		it.Creator = sw.creator(ctx, acct.Trail, ref)
+		it.Creator = creator(ref)
 	default:
 		it.Outcome, it.Reason = Failed, err.Error()
 	}

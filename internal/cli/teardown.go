@@ -108,8 +108,9 @@ func printTeardown(w io.Writer, res *pipeline.TeardownResult) {
 	}
 	if res.DryRun {
 		if res.Sweep != nil {
-			fmt.Fprintf(w, "Tagged %s=%s in %s %s (%d):\n", sweep.TagKey, res.Env, res.Sweep.Account, res.Sweep.Region, len(res.Sweep.Items))
-			for _, it := range res.Sweep.Items {
+			fmt.Fprintf(w, "Tagged %s=%s in %s %s: %d, of which the sweep would delete %d beyond Terraform's state:\n",
+				sweep.TagKey, res.Env, res.Sweep.Account, res.Sweep.Region, len(res.Sweep.Items), len(res.Leftovers))
+			for _, it := range res.Leftovers {
 				fmt.Fprintf(w, "  %s %s\n", it.Type, it.Explain())
 			}
 			fmt.Fprintf(w, "Dry run: nothing was destroyed. Tear it down with: envbench teardown %s --confirm %s\n", res.Env, res.Env)

@@ -209,8 +209,12 @@ func TestReapTearsDownOnlyExpired(t *testing.T) {
 	root := demo(t)
 	ctx := context.Background()
 	applied(t, root, "dev-alice", "dev-bob")
-	c := open(t, root)
-	c.Now = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	// dev-bob (created 2026-10-01, ttl 14d) expired; dev-alice (created
+	// 2026-11-16, ttl 120d) has not.
+	c, err := envs.Open(root, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
 	dry, err := Reap(ctx, c, ReapOptions{DryRun: true}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/envbench/envbench/internal/testkit"
 	"github.com/envbench/envbench/pipeline"
@@ -48,6 +49,10 @@ func TestTeardownCommandUsage(t *testing.T) {
 func TestTeardownAndReapCommands(t *testing.T) {
 	testkit.Terraform(t)
 	root := copyWorkspace(t, "demo")
+	// dev-alice made today does not expire whatever the day the test
+	// runs; dev-bob (2026-10-01, ttl 14d) has.
+	alice := strings.Replace(readWorkspaceFile(t, root, "envs/dev-alice.yaml"), "created: 2026-11-16", "created: "+time.Now().Format("2006-01-02"), 1)
+	testkit.WriteFile(t, root, "envs/dev-alice.yaml", alice)
 	plan := envbench(t, root, "plan", "dev-bob")
 	if plan.code != 0 {
 		t.Fatalf("plan: exit %d\n%s", plan.code, plan.stderr)
@@ -85,4 +90,13 @@ func TestTeardownAndReapCommands(t *testing.T) {
 			t.Errorf("the progress lacks %q:\n%s", want, r.stderr)
 		}
 	}
+}
+
+func readWorkspaceFile(t *testing.T, root, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -122,9 +123,12 @@ type runCore struct {
 	w      JournalWriter
 	log    io.WriteCloser
 
-	emitMu sync.Mutex // orders events: Seq, journal, log and Sink
+	emitMu sync.Mutex // orders events: Seq, journal and log
 	seq    int64
 	logErr error
+	queue  []Event    // events not yet handed to the Sink, in Seq order
+	lazy   int64      // a lazy record written and not yet synced
+	sinkMu sync.Mutex // one delivery to the Sink at a time
 
 	mu        sync.Mutex
 	outputs   map[string]string
@@ -264,12 +268,29 @@ func (c *runCore) view(step Step, lane string, attempt int) *Run {
 // journaled reports whether events of kind k go into the journal.
 func journaled(k EventKind) bool { return k != Terraform && k != Log }
 
-// emit numbers, stamps, journals (or logs) and sinks one event. A journal
-// that cannot be written is the run's error: the run must not go on
-// without its record.
+// groupWriter is a JournalWriter that can write a record at once and make
+// it durable afterwards, so that records written by lanes at the same time
+// share one sync. LocalJournal's writer is one.
+type groupWriter interface {
+	write(e Event) (int64, error)
+	syncTo(n int64) error
+}
+
+// emit numbers, stamps, journals (or logs) and sinks one event. Events
+// reach the Sink in Seq order, each after it is durable. A journal that
+// cannot be written is the run's error: the run must not go on without
+// its record.
 func (c *runCore) emit(ctx context.Context, e Event) error {
+	return c.emitRecord(ctx, e, false)
+}
+
+// emitRecord is emit; a lazy record (a step's StepFinished) is written
+// but synced, and handed to the Sink, with the next event: the next step's
+// StepStarted shares its fsync. Until then a crash may lose it, and resume
+// takes the step for one in flight: it probes it or runs it again, as it
+// would had the crash come a moment earlier.
+func (c *runCore) emitRecord(ctx context.Context, e Event, lazy bool) error {
 	c.emitMu.Lock()
-	defer c.emitMu.Unlock()
 	c.seq++
 	e.Seq, e.RunID, e.Env = c.seq, c.id, c.env
 	if e.Time.IsZero() {
@@ -280,17 +301,59 @@ func (c *runCore) emit(ctx context.Context, e Event) error {
 		e.Terraform = c.terraform
 	}
 	c.mu.Unlock()
-	if journaled(e.Kind) {
-		if err := c.w.Append(ctx, e); err != nil {
-			return err
+	var (
+		err     error
+		pending int64 // the record to sync before the Sink sees e
+	)
+	gw, group := c.w.(groupWriter)
+	switch {
+	case !journaled(e.Kind):
+		if c.log != nil && c.logErr == nil {
+			_, c.logErr = io.WriteString(c.log, logLine(e))
 		}
-	} else if c.log != nil && c.logErr == nil {
-		_, c.logErr = io.WriteString(c.log, logLine(e))
+	case group:
+		pending, err = gw.write(e)
+	default:
+		err = c.w.Append(ctx, e)
 	}
+	if err == nil {
+		c.queue = append(c.queue, e)
+	}
+	if lazy && group && err == nil {
+		c.lazy = pending
+		c.emitMu.Unlock()
+		return nil
+	}
+	if c.lazy > pending {
+		pending = c.lazy
+	}
+	c.lazy = 0
+	c.emitMu.Unlock()
+	if err == nil && pending > 0 {
+		err = gw.syncTo(pending)
+	}
+	c.deliver(e.Seq)
+	return err
+}
+
+// deliver hands the Sink every queued event up to seq, in order: all of
+// them are durable once seq is (records are written in Seq order).
+func (c *runCore) deliver(seq int64) {
+	c.sinkMu.Lock()
+	defer c.sinkMu.Unlock()
+	c.emitMu.Lock()
+	n := 0
+	for n < len(c.queue) && c.queue[n].Seq <= seq {
+		n++
+	}
+	ready := slices.Clone(c.queue[:n])
+	c.queue = c.queue[n:]
+	c.emitMu.Unlock()
 	if c.engine.Sink != nil {
-		c.engine.Sink(e)
+		for _, e := range ready {
+			c.engine.Sink(e)
+		}
 	}
-	return nil
 }
 
 // logLine is an event as a line of the run log.

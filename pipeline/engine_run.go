@@ -99,7 +99,12 @@ type execution struct {
 // emit reports an event the engine makes; a journal error is kept, and
 // ends the run after the step.
 func (x *execution) emit(ctx context.Context, e Event) {
-	if err := x.c.emit(context.WithoutCancel(ctx), e); err != nil {
+	x.record(ctx, e, false)
+}
+
+// record is emit, lazily synced when lazy (runCore.emitRecord).
+func (x *execution) record(ctx context.Context, e Event, lazy bool) {
+	if err := x.c.emitRecord(context.WithoutCancel(ctx), e, lazy); err != nil {
 		x.errMu.Lock()
 		if x.journalErr == nil {
 			x.journalErr = err
@@ -264,7 +269,8 @@ func (x *execution) step(ctx context.Context, sd StepDef) error {
 	return nil
 }
 
-// finish records what an attempt set and reports it done.
+// finish records what an attempt set and reports it done. A step's own
+// StepFinished is synced with the next event; a lane's at once.
 func (x *execution) finish(ctx context.Context, v *Run, e Event) {
 	v.mu.Lock()
 	e.Message, e.Outputs = v.said, v.outputs
@@ -274,7 +280,7 @@ func (x *execution) finish(ctx context.Context, v *Run, e Event) {
 		x.c.outputs[k] = val
 	}
 	x.c.mu.Unlock()
-	x.emit(ctx, e)
+	x.record(ctx, e, e.Lane == "")
 }
 
 // attempts runs fn until it succeeds, fails with an error Retryable does
@@ -447,6 +453,6 @@ func (x *execution) lanes(ctx context.Context, sd StepDef) error {
 	if stopped {
 		return fmt.Errorf("%w: halted during %s, some lanes unfinished; resume with `envbench resume %s`", ErrHalted, sd.Name, x.c.id)
 	}
-	x.emit(ctx, Event{Kind: StepFinished, Step: sd.Name, Message: fmt.Sprintf("%d lane(s) done", len(items))})
+	x.record(ctx, Event{Kind: StepFinished, Step: sd.Name, Message: fmt.Sprintf("%d lane(s) done", len(items))}, true)
 	return nil
 }

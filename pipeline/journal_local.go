@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/envbench/envbench/envs"
 )
@@ -128,30 +129,63 @@ func repairTail(f *os.File) error {
 }
 
 type localWriter struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
-	sync bool
-	buf  []byte
+	mu      sync.Mutex // orders writes
+	f       *os.File
+	path    string
+	sync    bool
+	buf     []byte
+	written int64 // records written
+
+	syncMu  sync.Mutex // one fsync at a time
+	durable atomic.Int64
 }
+
+var _ groupWriter = (*localWriter)(nil)
 
 // Append writes e as one line, in one write, and syncs it to disk.
 func (w *localWriter) Append(ctx context.Context, e Event) error {
+	n, err := w.write(e)
+	if err != nil {
+		return err
+	}
+	return w.syncTo(n)
+}
+
+// write writes e as one line, in one write, without syncing it, and
+// returns its number for syncTo.
+func (w *localWriter) write(e Event) (int64, error) {
 	data, err := json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("journal %s: encode event %d: %w", w.path, e.Seq, err)
+		return 0, fmt.Errorf("journal %s: encode event %d: %w", w.path, e.Seq, err)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf = append(append(w.buf[:0], data...), '\n')
 	if _, err := w.f.Write(w.buf); err != nil {
-		return fmt.Errorf("journal %s: %w", w.path, err)
+		return 0, fmt.Errorf("journal %s: %w", w.path, err)
 	}
-	if w.sync {
-		if err := w.f.Sync(); err != nil {
-			return fmt.Errorf("journal %s: sync: %w", w.path, err)
-		}
+	w.written++
+	return w.written, nil
+}
+
+// syncTo returns when record n and those before it are on disk. Records
+// written while another fsync runs share the next one (group commit).
+func (w *localWriter) syncTo(n int64) error {
+	if !w.sync || w.durable.Load() >= n {
+		return nil
 	}
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
+	if w.durable.Load() >= n {
+		return nil // synced by another record's fsync while this one waited
+	}
+	w.mu.Lock()
+	target := w.written
+	w.mu.Unlock()
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("journal %s: sync: %w", w.path, err)
+	}
+	w.durable.Store(target)
 	return nil
 }
 

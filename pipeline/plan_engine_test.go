@@ -20,8 +20,8 @@ func TestPlanRunIsJournaledAndResumable(t *testing.T) {
 	halting.Halt = halt
 	halting.RunID = "20261202T080000Z-abcdef"
 	_, err := Plan(ctx, open(t, root), "qa", "", halting, func(e Event) {
-		if e.Kind == StepFinished && e.Step == StepInit {
-			close(halt)
+		if e.Kind == StepStarted && e.Step == StepInit {
+			close(halt) // init finishes; plan does not start
 		}
 	})
 	if !errors.Is(err, ErrHalted) {

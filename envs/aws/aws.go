@@ -179,7 +179,8 @@ func fill(a *cloud.Account, cfg aws.Config, accountID string) {
 		o.Protocol = awsjson.New11(tgschemas.ResourceGroupsTaggingAPI_20170126)
 	})}
 	a.Network = &network{c: ec2.NewFromConfig(cfg), loc: loc}
-	a.Databases = &databases{c: rds.NewFromConfig(cfg), loc: loc}
+	db := &databases{c: rds.NewFromConfig(cfg), loc: loc}
+	a.Databases, a.SubnetGroups = db, db
 	a.Keys = &keys{c: kms.NewFromConfig(cfg)}
 	a.Secrets = &secrets{c: secretsmanager.NewFromConfig(cfg)}
 	a.DNS = &dns{c: route53.NewFromConfig(cfg), loc: loc}

@@ -18,7 +18,10 @@ type databases struct {
 	loc location
 }
 
-var _ cloud.Databases = (*databases)(nil)
+var (
+	_ cloud.Databases    = (*databases)(nil)
+	_ cloud.SubnetGroups = (*databases)(nil)
+)
 
 var (
 	instanceRef = func(id string) ref { return ref{Type: "DB instance", ID: id} }
@@ -145,6 +148,15 @@ func (d *databases) DeleteInstance(ctx context.Context, id string) error {
 	_, err := d.c.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(id), SkipFinalSnapshot: aws.Bool(true)})
 	if err != nil {
 		return fmt.Errorf("delete DB instance %s: %w", id, classify("rds", "DeleteDBInstance", instanceRef(id), err))
+	}
+	return nil
+}
+
+// DeleteDBSubnetGroup implements cloud.SubnetGroups.
+func (d *databases) DeleteDBSubnetGroup(ctx context.Context, name string) error {
+	_, err := d.c.DeleteDBSubnetGroup(ctx, &rds.DeleteDBSubnetGroupInput{DBSubnetGroupName: aws.String(name)})
+	if err != nil {
+		return fmt.Errorf("delete DB subnet group %s: %w", name, classify("rds", "DeleteDBSubnetGroup", ref{Type: "DB subnet group", ID: name}, err))
 	}
 	return nil
 }

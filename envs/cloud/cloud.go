@@ -52,6 +52,12 @@ type Account struct {
 	DNS       DNS
 	Objects   Objects
 	Trail     Trail
+
+	// SubnetGroups and Containers are optional: nil where the
+	// implementation has none (envs/aws has no ECS). Teardown's sweep
+	// reports a resource it has no way to delete as remaining, saying so.
+	SubnetGroups SubnetGroups
+	Containers   Containers
 }
 
 // Caller is an identity as STS describes it.
@@ -260,6 +266,24 @@ type Databases interface {
 	ShareSnapshot(ctx context.Context, id, account string) error
 	DeleteSnapshot(ctx context.Context, id string) error
 	RestoreInstance(ctx context.Context, r Restore) (DBInstance, error)
+}
+
+// SubnetGroups is the part of RDS's DB subnet groups that teardown's
+// sweep uses. Deleting a group an instance still uses fails with a
+// *DependencyViolationError naming the instance (or, on AWS, with an error
+// matching ErrInvalidParameter).
+type SubnetGroups interface {
+	DeleteDBSubnetGroup(ctx context.Context, name string) error
+}
+
+// Containers is the part of ECS that teardown's sweep uses. Deleting a
+// cluster that still has services fails with a *DependencyViolationError
+// naming them.
+type Containers interface {
+	// DeleteService deletes a service of a cluster, forcing its desired
+	// count to zero.
+	DeleteService(ctx context.Context, cluster, name string) error
+	DeleteCluster(ctx context.Context, name string) error
 }
 
 // Key is a KMS key.

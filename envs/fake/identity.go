@@ -116,6 +116,7 @@ func (a *Account) Cloud() *cloud.Account {
 	return &cloud.Account{
 		ID: a.id, Caller: a.ident.caller(),
 		Identity: a, Tagging: a, Network: a, Databases: a, Keys: a, Secrets: a, DNS: a, Objects: a, Trail: a,
+		SubnetGroups: a, Containers: a,
 	}
 }
 

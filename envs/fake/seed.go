@@ -90,6 +90,11 @@ type SeedVPC struct {
 	Tags           map[string]string   `yaml:"tags"`
 	Subnets        []SeedSubnet        `yaml:"subnets"`
 	SecurityGroups []SeedSecurityGroup `yaml:"security_groups"`
+	// By, when set, is the email of a person of the seed who made the
+	// VPC (not what is declared in it) by hand in the console: it is
+	// created through their SSO role, and CloudTrail records them as its
+	// creator.
+	By string `yaml:"by"`
 	// NetworkInterfaces are interfaces made by hand (a debugging
 	// instance's, left behind): they hold their subnet and groups.
 	NetworkInterfaces []SeedInterface `yaml:"network_interfaces"`
@@ -103,7 +108,11 @@ type SeedInterface struct {
 	SecurityGroups []string          `yaml:"security_groups"`
 	Description    string            `yaml:"description"`
 	Tags           map[string]string `yaml:"tags"`
-	Pos            config.Position   `yaml:"-"`
+	// By, when set, is the email of a person of the seed who made it by
+	// hand in the console: it is created through their SSO role, and
+	// CloudTrail records them as its creator.
+	By  string          `yaml:"by"`
+	Pos config.Position `yaml:"-"`
 }
 
 // SeedSubnet is a subnet of a VPC.
@@ -112,7 +121,11 @@ type SeedSubnet struct {
 	CIDR string            `yaml:"cidr"`
 	Zone string            `yaml:"zone"`
 	Tags map[string]string `yaml:"tags"`
-	Pos  config.Position   `yaml:"-"`
+	// By, when set, is the email of a person of the seed who made it by
+	// hand in the console: it is created through their SSO role, and
+	// CloudTrail records them as its creator.
+	By  string          `yaml:"by"`
+	Pos config.Position `yaml:"-"`
 }
 
 // SeedSecurityGroup is a security group of a VPC.
@@ -121,7 +134,11 @@ type SeedSecurityGroup struct {
 	Description string            `yaml:"description"`
 	Ingress     []SeedRule        `yaml:"ingress"`
 	Tags        map[string]string `yaml:"tags"`
-	Pos         config.Position   `yaml:"-"`
+	// By, when set, is the email of a person of the seed who made it by
+	// hand in the console: it is created through their SSO role, and
+	// CloudTrail records them as its creator.
+	By  string          `yaml:"by"`
+	Pos config.Position `yaml:"-"`
 }
 
 // SeedRule is an ingress rule.

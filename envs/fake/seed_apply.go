@@ -76,6 +76,10 @@ func (d *seedDecoder) check(s *Seed) {
 		}
 		applied[name] = true
 	}
+	people := map[string]SeedPerson{}
+	for _, p := range s.People {
+		people[p.Email] = p
+	}
 	accounts := map[string]bool{}
 	for i, a := range s.Accounts {
 		path := fmt.Sprintf("accounts[%d]", i)
@@ -102,9 +106,18 @@ func (d *seedDecoder) check(s *Seed) {
 		if len(a.Roles) == 0 && a.Resources.count() > 0 {
 			d.at(a.Pos, path+".roles", "an account with resources needs a role: its first role makes them")
 		}
-		d.checkResources(path+".resources", a.Resources)
+		d.checkResources(path+".resources", a.Resources, func(p config.Position, field, email string) {
+			if email == "" {
+				return
+			}
+			switch person, ok := people[email]; {
+			case !ok:
+				d.at(p, field, "%q is not the email of someone under people", email)
+			case len(person.Accounts) > 0 && !contains(person.Accounts, a.ID):
+				d.at(p, field, "%s has no SSO access to account %s", email, a.ID)
+			}
+		})
 	}
-	people := map[string]SeedPerson{}
 	for i, p := range s.People {
 		path := fmt.Sprintf("people[%d]", i)
 		if !emailPattern.MatchString(p.Email) {
@@ -118,7 +131,6 @@ func (d *seedDecoder) check(s *Seed) {
 				d.at(p.Pos, path+".accounts", "account %q is not declared under accounts", acct)
 			}
 		}
-		people[p.Email] = p
 	}
 	for i, e := range s.History {
 		path := fmt.Sprintf("history[%d]", i)
@@ -170,7 +182,9 @@ func (r SeedResources) count() int {
 	return len(r.VPCs) + len(r.SubnetGroups) + len(r.Keys) + len(r.Databases) + len(r.Snapshots) + len(r.Zones) + len(r.Secrets) + len(r.Buckets) + len(r.Clusters)
 }
 
-func (d *seedDecoder) checkResources(path string, r SeedResources) {
+// checkResources checks an account's resources; by checks the person a
+// resource made by hand names.
+func (d *seedDecoder) checkResources(path string, r SeedResources, by func(p config.Position, field, email string)) {
 	names := func(kind string) func(p config.Position, field, name string) {
 		seen := map[string]bool{}
 		return func(p config.Position, field, name string) {
@@ -188,12 +202,14 @@ func (d *seedDecoder) checkResources(path string, r SeedResources) {
 		p := fmt.Sprintf("%s.vpcs[%d]", path, i)
 		vpcName(v.Pos, p+".name", v.Name)
 		vpcs[v.Name] = true
+		by(v.Pos, p+".by", v.By)
 		if _, err := netip.ParsePrefix(v.CIDR); err != nil {
 			d.at(v.Pos, p+".cidr", "%q is not a CIDR block", v.CIDR)
 		}
 		for j, s := range v.Subnets {
 			sp := fmt.Sprintf("%s.subnets[%d]", p, j)
 			subnetName(s.Pos, sp+".name", s.Name)
+			by(s.Pos, sp+".by", s.By)
 			subnets[s.Name] = true
 			if _, err := netip.ParsePrefix(s.CIDR); err != nil {
 				d.at(s.Pos, sp+".cidr", "%q is not a CIDR block", s.CIDR)
@@ -203,11 +219,13 @@ func (d *seedDecoder) checkResources(path string, r SeedResources) {
 		for j, g := range v.SecurityGroups {
 			gp := fmt.Sprintf("%s.security_groups[%d]", p, j)
 			sgName(g.Pos, gp+".name", g.Name)
+			by(g.Pos, gp+".by", g.By)
 			groups[g.Name] = true
 			local[g.Name] = true
 		}
 		for j, n := range v.NetworkInterfaces {
 			np := fmt.Sprintf("%s.network_interfaces[%d]", p, j)
+			by(n.Pos, np+".by", n.By)
 			if !contains(subnetNames(v), n.Subnet) {
 				d.at(n.Pos, np+".subnet", "no subnet named %q in VPC %s", n.Subnet, v.Name)
 			}
@@ -441,28 +459,51 @@ func (a *Account) applyResources(ctx context.Context, r SeedResources, at func(c
 		}
 		keys[k.Alias] = key
 	}
+	// as is who makes a resource: the seed's role, or a person by hand.
+	as := func(p config.Position, what, email string) (*Account, error) {
+		if email == "" {
+			return a, nil
+		}
+		person, err := a.sim.Person(ctx, email, a.id, a.region)
+		if err != nil {
+			return nil, at(p, what, err)
+		}
+		return person, nil
+	}
 	subnets, groups, vpcs := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, v := range r.VPCs {
-		vpc, err := a.CreateVPC(ctx, v.CIDR, withName(v.Tags, v.Name))
+		maker, err := as(v.Pos, "vpc "+v.Name, v.By)
+		if err != nil {
+			return err
+		}
+		vpc, err := maker.CreateVPC(ctx, v.CIDR, withName(v.Tags, v.Name))
 		if err != nil {
 			return at(v.Pos, "vpc "+v.Name, err)
 		}
 		vpcs[v.Name] = vpc.ID
 		for _, sn := range v.Subnets {
-			got, err := a.CreateSubnet(ctx, vpc.ID, sn.CIDR, sn.Zone, withName(sn.Tags, sn.Name))
+			maker, err := as(sn.Pos, "subnet "+sn.Name, sn.By)
+			if err != nil {
+				return err
+			}
+			got, err := maker.CreateSubnet(ctx, vpc.ID, sn.CIDR, sn.Zone, withName(sn.Tags, sn.Name))
 			if err != nil {
 				return at(sn.Pos, "subnet "+sn.Name, err)
 			}
 			subnets[sn.Name] = got.ID
 		}
 		for _, g := range v.SecurityGroups {
-			got, err := a.CreateSecurityGroup(ctx, vpc.ID, g.Name, g.Description, g.Tags)
+			maker, err := as(g.Pos, "security group "+g.Name, g.By)
+			if err != nil {
+				return err
+			}
+			got, err := maker.CreateSecurityGroup(ctx, vpc.ID, g.Name, g.Description, g.Tags)
 			if err != nil {
 				return at(g.Pos, "security group "+g.Name, err)
 			}
 			groups[g.Name] = got.ID
 			for _, rule := range g.Ingress {
-				if err := a.AuthorizeIngress(ctx, got.ID, cloud.Rule{Protocol: rule.Protocol, FromPort: rule.From, ToPort: rule.To, CIDRs: rule.CIDRs}); err != nil {
+				if err := maker.AuthorizeIngress(ctx, got.ID, cloud.Rule{Protocol: rule.Protocol, FromPort: rule.From, ToPort: rule.To, CIDRs: rule.CIDRs}); err != nil {
 					return at(rule.Pos, "ingress of "+g.Name, err)
 				}
 			}
@@ -472,7 +513,11 @@ func (a *Account) applyResources(ctx context.Context, r SeedResources, at func(c
 			for _, g := range n.SecurityGroups {
 				ids = append(ids, groups[g])
 			}
-			if _, err := a.CreateNetworkInterface(ctx, subnets[n.Subnet], ids, n.Description, n.Tags); err != nil {
+			maker, err := as(n.Pos, "network interface in "+n.Subnet, n.By)
+			if err != nil {
+				return err
+			}
+			if _, err := maker.CreateNetworkInterface(ctx, subnets[n.Subnet], ids, n.Description, n.Tags); err != nil {
 				return at(n.Pos, "network interface in "+n.Subnet, err)
 			}
 		}

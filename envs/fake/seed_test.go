@@ -143,6 +143,10 @@ func TestSeedErrorsArePositioned(t *testing.T) {
 		{"apply a bad name", "apply:\n  - production\n  - Prod_1\n", []string{"seed.yaml:3:5: apply[1]: \"Prod_1\" is not an environment name"}},
 		{"apply twice", "apply: [production, production]\n", []string{"seed.yaml:1:21: apply[1]: environment \"production\" is listed twice"}},
 		{"apply not a list", "apply: production\n", []string{"seed.yaml:1:8: apply: want a list, not \"production\""}},
+		{"made by a stranger", "accounts:\n  - id: \"111111111111\"\n    roles: [{name: r}]\n    resources:\n      vpcs:\n        - name: v\n          cidr: 10.0.0.0/16\n          security_groups:\n            - {name: g, by: eve@acme.example}\n",
+			[]string{"seed.yaml:9:15: accounts[0].resources.vpcs[0].security_groups[0].by: \"eve@acme.example\" is not the email of someone under people"}},
+		{"made without access", "accounts:\n  - id: \"111111111111\"\n    roles: [{name: r}]\n    resources:\n      vpcs: [{name: v, cidr: 10.0.0.0/16, by: ann@acme.example}]\n  - id: \"222222222222\"\npeople:\n  - {name: Ann, email: ann@acme.example, sso_role: AWSReservedSSO_Dev_1a2b, accounts: [\"222222222222\"]}\n",
+			[]string{"seed.yaml:5:14: accounts[0].resources.vpcs[0].by: ann@acme.example has no SSO access to account 111111111111"}},
 		{"syntax", "accounts: [\n", []string{"seed.yaml:1:1: invalid YAML"}},
 		{"empty", "", []string{"seed.yaml: file is empty"}},
 		{"two problems", "region: mars\naccounts:\n  - id: x\n", []string{"seed.yaml: region:", "seed.yaml:3:5: accounts[0].id"}},
@@ -169,6 +173,58 @@ func TestSeedErrorsArePositioned(t *testing.T) {
 	}
 }
 
+// handMadeSeed has a security group and the interface that holds it made
+// by hand, by two people.
+const handMadeSeed = `accounts:
+  - id: "333333333333"
+    roles: [{name: envbench-sandbox}]
+    resources:
+      vpcs:
+        - name: debug
+          cidr: 10.9.0.0/16
+          by: bob@acme.example
+          subnets: [{name: debug-a, cidr: 10.9.0.0/24, by: bob@acme.example}]
+          security_groups:
+            - {name: debug-ssh, by: bob@acme.example, tags: {envbench:env: dev-bob}, ingress: [{protocol: tcp, from: 22, to: 22, cidrs: [203.0.113.0/24]}]}
+          network_interfaces:
+            - {subnet: debug-a, security_groups: [debug-ssh], description: debug box, by: dana@acme.example}
+people:
+  - {name: Bob, email: bob@acme.example, sso_role: AWSReservedSSO_SandboxDeveloper_9f8e, accounts: ["333333333333"]}
+  - {name: Dana, email: dana@acme.example, sso_role: AWSReservedSSO_AdministratorAccess_5f1d}
+`
+
+func TestSeedResourcesMadeByHand(t *testing.T) {
+	seed, err := ParseSeed("seed.yaml", []byte(handMadeSeed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(filepath.Join(t.TempDir(), "aws.db"), Options{Clock: newClock().Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Apply(ctx, seed); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"CreateVpc":                     "AWSReservedSSO_SandboxDeveloper_9f8e/bob@acme.example",
+		"CreateSubnet":                  "AWSReservedSSO_SandboxDeveloper_9f8e/bob@acme.example",
+		"CreateSecurityGroup":           "AWSReservedSSO_SandboxDeveloper_9f8e/bob@acme.example",
+		"AuthorizeSecurityGroupIngress": "AWSReservedSSO_SandboxDeveloper_9f8e/bob@acme.example",
+		"CreateNetworkInterface":        "AWSReservedSSO_AdministratorAccess_5f1d/dana@acme.example",
+	}
+	for name, who := range want {
+		events, err := s.Events(ctx, EventFilter{Name: name})
+		if err != nil || len(events) != 1 {
+			t.Fatalf("%s: %d events, %v", name, len(events), err)
+		}
+		if !strings.Contains(events[0].Record, `"arn":"arn:aws:sts::333333333333:assumed-role/`+who+`"`) || !strings.Contains(events[0].Record, ConsoleUserAgent) {
+			t.Errorf("%s is not recorded as made by %s in the console: %s", name, who, events[0].Record)
+		}
+	}
+}
+
 func TestParseOffset(t *testing.T) {
 	for in, want := range map[string]time.Duration{"-72h": -72 * time.Hour, "-3d": -72 * time.Hour, "-2d4h30m": -(52*time.Hour + 30*time.Minute), "-90s": -90 * time.Second} {
 		if got, err := parseOffset(in); err != nil || got != want {
@@ -187,6 +243,7 @@ func FuzzLoadSeed(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("accounts: [{id: \"111111111111\", roles: [{name: r}], resources: {vpcs: [{name: v, cidr: 10.0.0.0/16}]}}]\n"))
+	f.Add([]byte(handMadeSeed))
 	f.Add([]byte("a: &a [*a, *a]\nhistory: [{request: {x: *a}}]\n"))
 	f.Add([]byte("history: [{request: {.inf: .nan, 1: [2]}}]\n"))
 	f.Add([]byte("x: &l [production, qa]\napply: *l\n"))

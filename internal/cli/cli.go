@@ -1,5 +1,6 @@
 // Package cli holds envbench's headless commands (validate, list, render,
-// plan, show-plan, apply, version, and sim with subcommands of its own):
+// plan, show-plan, apply, teardown, reap, version, and sim with
+// subcommands of its own):
 // their flags, argument checks, progress and review printing, and exit
 // codes. Each command lives in a file of its own with its own options; Run
 // parses the command line and dispatches. main only wires it to the
@@ -137,6 +138,8 @@ func commands() []command {
 		planCommand(),
 		showPlanCommand(),
 		applyCommand(),
+		teardownCommand(),
+		reapCommand(),
 		versionCommand(),
 		simCommand(),
 	}

@@ -10,8 +10,8 @@ import (
 
 // FuzzCommandLine runs the command line with arbitrary arguments against a
 // copy of the demo workspace. It must never panic, and must exit with one
-// of the documented codes. Commands that run Terraform (plan, apply) and
-// the TUI (no command) are left out.
+// of the documented codes. Commands that run Terraform (plan, apply,
+// teardown, reap) and the TUI (no command) are left out.
 func FuzzCommandLine(f *testing.F) {
 	for _, seed := range []string{
 		"validate", "list\x00--json", "render\x00qa", "render", "render\x00qa\x00--workspace", "list\x00--workspace\x00",
@@ -23,9 +23,10 @@ func FuzzCommandLine(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		args := strings.Split(line, "\x00")
 		if slices.ContainsFunc(args, func(a string) bool {
-			// plan and apply run Terraform; devices and stdin read without end;
-			// sim has a fuzz target of its own (FuzzSimCommandLine).
-			return a == "plan" || a == "apply" || a == "sim" || a == "-" || strings.HasPrefix(a, "/dev") || strings.HasPrefix(a, "/proc") || strings.HasPrefix(a, "/sys")
+			// plan, apply, teardown and reap run Terraform; devices and stdin
+			// read without end; sim has a fuzz target of its own
+			// (FuzzSimCommandLine).
+			return a == "plan" || a == "apply" || a == "teardown" || a == "reap" || a == "sim" || a == "-" || strings.HasPrefix(a, "/dev") || strings.HasPrefix(a, "/proc") || strings.HasPrefix(a, "/sys")
 		}) {
 			return
 		}

@@ -29,6 +29,10 @@ type progress struct {
 	applying bool
 	started  []string
 	last     map[string]tf.EventType
+
+	// shown is the tenth of a step's progress last printed, by step and
+	// lane: progress prints when it passes the next tenth.
+	shown map[string]int
 }
 
 func newProgress(s *session) *progress {
@@ -40,10 +44,15 @@ func newProgress(s *session) *progress {
 var terraformSteps = map[pipeline.Step]bool{
 	pipeline.StepInit: true, pipeline.StepPlan: true, pipeline.StepShow: true,
 	pipeline.StepVerify: true, pipeline.StepApply: true,
+	pipeline.StepDestroyPlan: true, pipeline.StepDestroy: true,
 }
 
-// event is the run's sink. The run's own events (started, finished),
-// progress and log lines are not printed.
+// loggedSteps are the steps whose log lines are printed: what the sweep
+// lists, does and reports, one line per resource.
+var loggedSteps = map[pipeline.Step]bool{pipeline.StepSweepPlan: true, pipeline.StepSweep: true, pipeline.StepReport: true}
+
+// event is the run's sink. The run's own events (started, finished) and
+// the log lines of other steps are not printed; progress is, by tenths.
 func (p *progress) event(e pipeline.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -64,9 +73,30 @@ func (p *progress) event(e pipeline.Event) {
 		fmt.Fprintf(p.w, "  %-7s attempt %d/%d failed: %s; retrying in %s\n", stepName(e), e.Attempt, e.Attempts, e.Message, e.Wait.Round(100*time.Millisecond))
 	case pipeline.StepSkipped:
 		fmt.Fprintf(p.w, "  %-7s skipped: %s\n", stepName(e), e.Message)
+	case pipeline.Progress:
+		p.printProgress(e)
+	case pipeline.Log:
+		if loggedSteps[e.Step] {
+			fmt.Fprintf(p.w, "  %-7s %s\n", stepName(e), e.Message)
+		}
 	case pipeline.Terraform:
 		p.printTerraform(e.Step, e.TF)
 	}
+}
+
+// printProgress prints a step's progress each time it passes a tenth, and
+// when it is done: periodic, not one line per event of a long step.
+func (p *progress) printProgress(e pipeline.Event) {
+	key := string(e.Step) + "/" + e.Lane
+	tenth := int(e.Fraction * 10)
+	if p.shown == nil {
+		p.shown = map[string]int{}
+	}
+	if last, ok := p.shown[key]; ok && tenth <= last && e.Fraction < 1 {
+		return
+	}
+	p.shown[key] = tenth
+	fmt.Fprintf(p.w, "  %-7s %3.0f%% %s\n", stepName(e), 100*e.Fraction, e.Message)
 }
 
 // stepName is a step, or a step's lane as step/lane.
@@ -87,25 +117,34 @@ func (p *progress) setTerraform(running bool) {
 func (p *progress) printTerraform(step pipeline.Step, e *tf.Event) {
 	switch e.Type {
 	case tf.EventPlannedChange:
-		if step == pipeline.StepPlan {
-			fmt.Fprintf(p.w, "  %-7s %s %s\n", "plan", actionSymbol(e.Action), e.Resource)
+		if step == pipeline.StepPlan || step == pipeline.StepDestroyPlan {
+			fmt.Fprintf(p.w, "  %-7s %s %s\n", step, actionSymbol(e.Action), e.Resource)
 		}
 	case tf.EventApplyStart:
 		p.record(e)
-		fmt.Fprintf(p.w, "  %-7s %s %s…\n", "apply", actionSymbol(e.Action), e.Resource)
+		fmt.Fprintf(p.w, "  %-7s %s %s…\n", applyLabel(step), actionSymbol(e.Action), e.Resource)
 	case tf.EventApplyProgress:
-		fmt.Fprintf(p.w, "  %-7s   %s still %s after %s\n", "apply", e.Resource, e.Action, e.Elapsed)
+		fmt.Fprintf(p.w, "  %-7s   %s still %s after %s\n", applyLabel(step), e.Resource, e.Action, e.Elapsed)
 	case tf.EventApplyComplete:
 		p.record(e)
-		fmt.Fprintf(p.w, "  %-7s ✓ %s (%s)\n", "apply", e.Resource, e.Elapsed)
+		fmt.Fprintf(p.w, "  %-7s ✓ %s (%s)\n", applyLabel(step), e.Resource, e.Elapsed)
 	case tf.EventApplyErrored:
 		p.record(e)
-		fmt.Fprintf(p.w, "  %-7s ✗ %s failed after %s\n", "apply", e.Resource, e.Elapsed)
+		fmt.Fprintf(p.w, "  %-7s ✗ %s failed after %s\n", applyLabel(step), e.Resource, e.Elapsed)
 	case tf.EventDiagnostic:
 		if e.Diagnostic != nil && e.Diagnostic.Severity == "warning" {
 			fmt.Fprintf(p.w, "%s\n", indent(e.Diagnostic.String(), "  "))
 		}
 	}
+}
+
+// applyLabel is the label of a resource's progress: apply, or destroy in
+// a teardown.
+func applyLabel(step pipeline.Step) string {
+	if step == pipeline.StepDestroy {
+		return "destroy"
+	}
+	return "apply"
 }
 
 // done ends the run: Terraform no longer runs.

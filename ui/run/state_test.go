@@ -15,7 +15,7 @@ func ev(seq int64, kind pipeline.EventKind, step pipeline.Step, at time.Duration
 	return pipeline.Event{Seq: seq, RunID: "r1", Env: "dev-alice", Kind: kind, Step: step, Time: t0.Add(at)}
 }
 
-func progressRun(t *testing.T) *State {
+func progressRun(t testing.TB) *State {
 	t.Helper()
 	s := NewState("r1")
 	start := ev(1, pipeline.RunStarted, "", 0)

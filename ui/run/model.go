@@ -91,6 +91,7 @@ type Model struct {
 	state      *State
 	pane       Pane
 	cancel     context.CancelFunc
+	begin      tea.Cmd // runs the pipeline to its end
 	confirming bool
 	err        error
 	ended      bool
@@ -113,15 +114,16 @@ func New(ctx *screen.Context, id string, source Source) *Model {
 		state: NewState(id), width: 80, height: 24}
 }
 
-// Init starts the run.
+// Init returns the command that starts the run and streams its events.
 func (m *Model) Init() tea.Cmd {
 	ctx, cancel, done := m.ctx.StartRun()
 	m.cancel = cancel
-	go func() {
+	m.begin = func() tea.Msg {
 		defer done()
 		m.feed.finish(m.source(ctx, m.feed.push))
-	}()
-	return tea.Batch(m.feed.next(m.id), m.tick())
+		return nil
+	}
+	return tea.Batch(m.begin, m.feed.next(m.id), m.tick())
 }
 
 func (m *Model) tick() tea.Cmd {

@@ -35,6 +35,7 @@ func TestModelStreamsAndCancels(t *testing.T) {
 	m := New(ctx, "r1", source)
 	m.SetSize(80, 24)
 	_ = m.Init()
+	go m.begin()
 	var lines int
 	for lines < 1 {
 		msg, ok := m.feed.next("r1")().(EventsMsg)

@@ -23,6 +23,9 @@ func (m *Model) parseCommand(line string) (screen.Open, error) {
 	if err != nil {
 		return screen.Open{}, err
 	}
+	if kind == screen.KindRun {
+		return m.parseRun(words[1:])
+	}
 	if len(words) > 2 {
 		return screen.Open{}, fmt.Errorf("%s takes at most one argument, got %q", kind, strings.Join(words[1:], " "))
 	}

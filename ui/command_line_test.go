@@ -18,6 +18,7 @@ import (
 	"github.com/envbench/envbench/ui/help"
 	"github.com/envbench/envbench/ui/newenv"
 	"github.com/envbench/envbench/ui/plan"
+	"github.com/envbench/envbench/ui/run"
 	"github.com/envbench/envbench/ui/screen"
 	"github.com/envbench/envbench/ui/theme"
 )
@@ -87,6 +88,7 @@ func TestCommandLineOpensScreens(t *testing.T) {
 		{[]string{":", "plan q", "tab", "enter"}, is[*plan.Screen], "plan qa by completion"},
 		{[]string{":", "new sandbox", "enter"}, is[*newenv.Screen], "a new sandbox"},
 		{[]string{":", "help", "enter"}, is[*help.Screen], "help"},
+		{[]string{":", "run qa plan", "enter"}, is[*run.Model], "a plan run"},
 		{[]string{":", "archetypes", "esc"}, is[*environments.Screen], "esc closes the line"},
 	}
 	for _, c := range cases {
@@ -108,7 +110,10 @@ func is[T screen.Screen](s screen.Screen) bool { _, ok := s.(T); return ok }
 // TestCommandLineErrors: a command that opens nothing says why.
 func TestCommandLineErrors(t *testing.T) {
 	cases := []struct{ line, want string }{
-		{"nope", `no screen named "nope"; screens: archetypes, environments, help, new, plan`},
+		{"nope", `no screen named "nope"; screens: archetypes, environments, help, new, plan, run`},
+		{"run qa", "run needs an environment and a pipeline"},
+		{"run ghost plan", `no environment named "ghost"`},
+		{"run qa destroy", `run: no pipeline named "destroy"`},
 		{"plan", "plan needs an environment: plan ENV"},
 		{"plan ghost", `no environment named "ghost"`},
 		{"new ghost", `no archetype named "ghost"`},
@@ -135,7 +140,7 @@ func TestCommandLineCompletes(t *testing.T) {
 		line, want string
 		candidates []string
 	}{
-		{"", "", []string{"archetypes", "environments", "help", "new", "plan"}},
+		{"", "", []string{"archetypes", "environments", "help", "new", "plan", "run"}},
 		{"p", "plan ", nil},
 		{"plan ", "plan ", []string{"dev-alice", "dev-bob", "load-test", "production", "qa", "sales-demo"}},
 		{"plan dev", "plan dev-", []string{"dev-alice", "dev-bob"}},

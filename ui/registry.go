@@ -30,6 +30,7 @@ func registry() map[screen.Kind]opener {
 			return "archetypes", archetypes.New(m.ctx), nil
 		}},
 		screen.KindPlan: {needsEnv: true, open: openPlan},
+		screen.KindRun:  {needsEnv: true, open: openRun},
 		screen.KindNewEnv: {open: func(m *Model, o screen.Open) (string, screen.Screen, error) {
 			if o.Archetype != "" {
 				s, err := newenv.New(m.ctx, o.Archetype)

@@ -246,50 +246,77 @@ func TestReapTearsDownOnlyExpired(t *testing.T) {
 }
 
 // TestTeardownResumesAfterHalt: a teardown halted after its destroy (as
-// SIGTERM halts a run) is interrupted, and resuming it skips what was
-// done and sweeps.
+// SIGTERM halts a run) or whose context is cancelled there stops before
+// the sweep, and resuming it skips what was done, sweeps and releases the
+// lock.
 func TestTeardownResumesAfterHalt(t *testing.T) {
 	terraform(t)
-	root := demo(t)
-	ctx := context.Background()
-	applied(t, root, "dev-bob")
-	halt := make(chan struct{})
-	var once sync.Once
-	var first recorder
-	res, err := Teardown(ctx, open(t, root), "dev-bob", TeardownOptions{Confirm: "dev-bob", Options: Options{Halt: halt}}, func(e Event) {
-		first.sink(e)
-		if e.Kind == StepStarted && e.Step == StepDestroy {
-			once.Do(func() { close(halt) })
-		}
-	})
-	if !errors.Is(err, ErrHalted) || res.Status != RunInterrupted {
-		t.Fatalf("halted teardown: %v, %s", err, res.Status)
-	}
-	if got := first.startedSteps(); got[len(got)-1] != StepDestroy {
-		t.Errorf("the halted run went past the destroy: %v", got)
-	}
-	if n, _ := stateInstances(envs.WorkDir(root, "dev-bob")); n != 0 {
-		t.Fatalf("the destroy in flight did not finish: %d left", n)
-	}
-	var rec recorder
-	again, err := ResumeTeardown(ctx, open(t, root), "dev-bob", res.RunID, TeardownOptions{}, rec.sink)
-	if !errors.Is(err, ErrLeftovers) || again.RunID != res.RunID || again.Swept == nil || len(again.Swept.Remaining) != 1 {
-		t.Fatalf("resumed: %v, %+v", err, again)
-	}
-	var skipped []Step
-	for _, e := range rec.events {
-		if e.Kind == StepSkipped {
-			skipped = append(skipped, e.Step)
-		}
-	}
-	if !slices.Equal(skipped, []Step{StepRender, StepInit, StepDestroyPlan, StepConfirm, StepDestroy}) {
-		t.Errorf("skipped on resume: %v", skipped)
-	}
-	if got := rec.startedSteps(); !slices.Equal(got, []Step{StepLock, StepSweepPlan, StepSweep, StepReport}) {
-		t.Errorf("run on resume: %v", got)
-	}
-	// Production is refused on resume too.
-	if _, err := ResumeTeardown(ctx, open(t, root), "production", res.RunID, TeardownOptions{}, nil); !errors.Is(err, ErrProtected) {
-		t.Errorf("resuming a teardown of production: %v", err)
+	for _, tc := range []struct {
+		name    string
+		cancel  bool
+		wantErr error
+		status  RunStatus
+	}{
+		{name: "halt", wantErr: ErrHalted, status: RunInterrupted},
+		{name: "cancelled context", cancel: true, wantErr: context.Canceled, status: RunCancelled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := demo(t)
+			applied(t, root, "dev-bob")
+			halt := make(chan struct{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var once sync.Once
+			stop := func() {
+				if tc.cancel {
+					cancel()
+				} else {
+					close(halt)
+				}
+			}
+			var first recorder
+			res, err := Teardown(ctx, open(t, root), "dev-bob", TeardownOptions{Confirm: "dev-bob", Options: Options{Halt: halt}}, func(e Event) {
+				first.sink(e)
+				if e.Kind == StepStarted && e.Step == StepDestroy {
+					once.Do(stop)
+				}
+			})
+			if !errors.Is(err, tc.wantErr) || res.Status != tc.status {
+				t.Fatalf("stopped teardown: %v, %s", err, res.Status)
+			}
+			if got := first.startedSteps(); got[len(got)-1] != StepDestroy {
+				t.Errorf("the stopped run went past the destroy: %v", got)
+			}
+			if _, held := readLock(root, "dev-bob"); held {
+				t.Error("the stopped run left its lock")
+			}
+			var rec recorder
+			again, err := ResumeTeardown(context.Background(), open(t, root), "dev-bob", res.RunID, TeardownOptions{}, rec.sink)
+			if !errors.Is(err, ErrLeftovers) || again.RunID != res.RunID || again.Swept == nil || len(again.Swept.Remaining) != 1 {
+				t.Fatalf("resumed: %v, %+v", err, again)
+			}
+			if n, _ := stateInstances(envs.WorkDir(root, "dev-bob")); n != 0 {
+				t.Fatalf("resumed teardown left %d instance(s) in the state", n)
+			}
+			var skipped []Step
+			for _, e := range rec.events {
+				if e.Kind == StepSkipped {
+					skipped = append(skipped, e.Step)
+				}
+			}
+			if !tc.cancel && !slices.Equal(skipped, []Step{StepRender, StepInit, StepDestroyPlan, StepConfirm, StepDestroy}) {
+				t.Errorf("skipped on resume: %v", skipped)
+			}
+			if got := rec.startedSteps(); len(got) < 3 || !slices.Equal(got[len(got)-3:], []Step{StepSweepPlan, StepSweep, StepReport}) {
+				t.Errorf("run on resume: %v", got)
+			}
+			if h, held := readLock(root, "dev-bob"); held {
+				t.Errorf("the resumed teardown left its lock: %+v", h)
+			}
+			// Production is refused on resume too.
+			if _, err := ResumeTeardown(context.Background(), open(t, root), "production", res.RunID, TeardownOptions{}, nil); !errors.Is(err, ErrProtected) {
+				t.Errorf("resuming a teardown of production: %v", err)
+			}
+		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/envbench/envbench/envs/fake"
 	"github.com/envbench/envbench/envs/simprovider"
 	"github.com/envbench/envbench/envs/sweep"
+	"github.com/envbench/envbench/pipeline/pipelinetest"
 )
 
 // applied plans and applies envs on the demo workspace at root.
@@ -318,5 +319,67 @@ func TestTeardownResumesAfterHalt(t *testing.T) {
 				t.Errorf("resuming a teardown of production: %v", err)
 			}
 		})
+	}
+}
+
+// TestTeardownRetriesThrottledDestroy: the simulated account throttles
+// every DeleteSecurityGroup past the provider's own retries, so the first
+// terraform destroy fails with a throttled diagnostic; the destroy step
+// retries it (waiting on the run's clock) once the throttling stops, and
+// the teardown finishes.
+func TestTeardownRetriesThrottledDestroy(t *testing.T) {
+	terraform(t)
+	root := demo(t)
+	ctx := context.Background()
+	applied(t, root, "dev-bob")
+	sim, err := fake.Open(simprovider.DatabasePath(root), fake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	if err := sim.SetFault(fake.Fault{Service: "ec2", Operation: "DeleteSecurityGroup", Kind: fake.FaultThrottle, Rate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	clock := pipelinetest.NewClock(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	var rec recorder
+	var clearErr error
+	res, err := Teardown(ctx, open(t, root), "dev-bob", TeardownOptions{Confirm: "dev-bob", Options: Options{Clock: clock}}, func(e Event) {
+		rec.sink(e)
+		if e.Kind == AttemptFailed && e.Step == StepDestroy && e.Attempt == 1 {
+			clearErr = sim.ClearFaults()
+		}
+	})
+	if clearErr != nil {
+		t.Fatal(clearErr)
+	}
+	if err != nil && !errors.Is(err, ErrLeftovers) {
+		t.Fatalf("teardown: %v", err)
+	}
+	var failed, finished *Event
+	for i, e := range rec.events {
+		if e.Step != StepDestroy {
+			continue
+		}
+		switch {
+		case e.Kind == AttemptFailed && failed == nil:
+			failed = &rec.events[i]
+		case e.Kind == StepFinished:
+			finished = &rec.events[i]
+		}
+	}
+	if failed == nil || failed.Attempt != 1 || failed.Attempts != TransientRetry.Attempts || !failed.Retryable || !strings.Contains(failed.Message, "throttled") {
+		t.Fatalf("the first destroy's failure: %+v", failed)
+	}
+	if finished == nil || finished.Attempt != 2 {
+		t.Fatalf("the destroy did not finish on attempt 2/%d: %+v (run %s: %v)", TransientRetry.Attempts, finished, res.Status, err)
+	}
+	if n, err := stateInstances(envs.WorkDir(root, "dev-bob")); err != nil || n != 0 {
+		t.Errorf("state after the retried destroy: %d, %v", n, err)
+	}
+	if res.Swept == nil {
+		t.Errorf("the teardown did not reach the sweep: %s", res.Status)
+	}
+	if sleeps := clock.Sleeps(); len(sleeps) == 0 || sleeps[0] != failed.Wait {
+		t.Errorf("the retry waited %v on the run's clock, announced %v", sleeps, failed.Wait)
 	}
 }

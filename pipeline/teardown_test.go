@@ -15,6 +15,7 @@ import (
 	"github.com/envbench/envbench/envs/fake"
 	"github.com/envbench/envbench/envs/simprovider"
 	"github.com/envbench/envbench/envs/sweep"
+	"github.com/envbench/envbench/pipeline/pipelinetest"
 )
 
 // applied plans and applies envs on the demo workspace at root.
@@ -246,50 +247,139 @@ func TestReapTearsDownOnlyExpired(t *testing.T) {
 }
 
 // TestTeardownResumesAfterHalt: a teardown halted after its destroy (as
-// SIGTERM halts a run) is interrupted, and resuming it skips what was
-// done and sweeps.
+// SIGTERM halts a run) or whose context is cancelled there stops before
+// the sweep, and resuming it skips what was done, sweeps and releases the
+// lock.
 func TestTeardownResumesAfterHalt(t *testing.T) {
+	terraform(t)
+	for _, tc := range []struct {
+		name    string
+		cancel  bool
+		wantErr error
+		status  RunStatus
+	}{
+		{name: "halt", wantErr: ErrHalted, status: RunInterrupted},
+		{name: "cancelled context", cancel: true, wantErr: context.Canceled, status: RunCancelled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := demo(t)
+			applied(t, root, "dev-bob")
+			halt := make(chan struct{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var once sync.Once
+			stop := func() {
+				if tc.cancel {
+					cancel()
+				} else {
+					close(halt)
+				}
+			}
+			var first recorder
+			res, err := Teardown(ctx, open(t, root), "dev-bob", TeardownOptions{Confirm: "dev-bob", Options: Options{Halt: halt}}, func(e Event) {
+				first.sink(e)
+				if e.Kind == StepStarted && e.Step == StepDestroy {
+					once.Do(stop)
+				}
+			})
+			if !errors.Is(err, tc.wantErr) || res.Status != tc.status {
+				t.Fatalf("stopped teardown: %v, %s", err, res.Status)
+			}
+			if got := first.startedSteps(); got[len(got)-1] != StepDestroy {
+				t.Errorf("the stopped run went past the destroy: %v", got)
+			}
+			if _, held := readLock(root, "dev-bob"); held {
+				t.Error("the stopped run left its lock")
+			}
+			var rec recorder
+			again, err := ResumeTeardown(context.Background(), open(t, root), "dev-bob", res.RunID, TeardownOptions{}, rec.sink)
+			if !errors.Is(err, ErrLeftovers) || again.RunID != res.RunID || again.Swept == nil || len(again.Swept.Remaining) != 1 {
+				t.Fatalf("resumed: %v, %+v", err, again)
+			}
+			if n, _ := stateInstances(envs.WorkDir(root, "dev-bob")); n != 0 {
+				t.Fatalf("resumed teardown left %d instance(s) in the state", n)
+			}
+			var skipped []Step
+			for _, e := range rec.events {
+				if e.Kind == StepSkipped {
+					skipped = append(skipped, e.Step)
+				}
+			}
+			if !tc.cancel && !slices.Equal(skipped, []Step{StepRender, StepInit, StepDestroyPlan, StepConfirm, StepDestroy}) {
+				t.Errorf("skipped on resume: %v", skipped)
+			}
+			if got := rec.startedSteps(); len(got) < 3 || !slices.Equal(got[len(got)-3:], []Step{StepSweepPlan, StepSweep, StepReport}) {
+				t.Errorf("run on resume: %v", got)
+			}
+			if h, held := readLock(root, "dev-bob"); held {
+				t.Errorf("the resumed teardown left its lock: %+v", h)
+			}
+			// Production is refused on resume too.
+			if _, err := ResumeTeardown(context.Background(), open(t, root), "production", res.RunID, TeardownOptions{}, nil); !errors.Is(err, ErrProtected) {
+				t.Errorf("resuming a teardown of production: %v", err)
+			}
+		})
+	}
+}
+
+// TestTeardownRetriesThrottledDestroy: the simulated account throttles
+// every DeleteSecurityGroup past the provider's own retries, so the first
+// terraform destroy fails with a throttled diagnostic; the destroy step
+// retries it (waiting on the run's clock) once the throttling stops, and
+// the teardown finishes.
+func TestTeardownRetriesThrottledDestroy(t *testing.T) {
 	terraform(t)
 	root := demo(t)
 	ctx := context.Background()
 	applied(t, root, "dev-bob")
-	halt := make(chan struct{})
-	var once sync.Once
-	var first recorder
-	res, err := Teardown(ctx, open(t, root), "dev-bob", TeardownOptions{Confirm: "dev-bob", Options: Options{Halt: halt}}, func(e Event) {
-		first.sink(e)
-		if e.Kind == StepStarted && e.Step == StepDestroy {
-			once.Do(func() { close(halt) })
+	sim, err := fake.Open(simprovider.DatabasePath(root), fake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	if err := sim.SetFault(fake.Fault{Service: "ec2", Operation: "DeleteSecurityGroup", Kind: fake.FaultThrottle, Rate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	clock := pipelinetest.NewClock(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	var rec recorder
+	var clearErr error
+	res, err := Teardown(ctx, open(t, root), "dev-bob", TeardownOptions{Confirm: "dev-bob", Options: Options{Clock: clock}}, func(e Event) {
+		rec.sink(e)
+		if e.Kind == AttemptFailed && e.Step == StepDestroy && e.Attempt == 1 {
+			clearErr = sim.ClearFaults()
 		}
 	})
-	if !errors.Is(err, ErrHalted) || res.Status != RunInterrupted {
-		t.Fatalf("halted teardown: %v, %s", err, res.Status)
+	if clearErr != nil {
+		t.Fatal(clearErr)
 	}
-	if got := first.startedSteps(); got[len(got)-1] != StepDestroy {
-		t.Errorf("the halted run went past the destroy: %v", got)
+	if err != nil && !errors.Is(err, ErrLeftovers) {
+		t.Fatalf("teardown: %v", err)
 	}
-	if n, _ := stateInstances(envs.WorkDir(root, "dev-bob")); n != 0 {
-		t.Fatalf("the destroy in flight did not finish: %d left", n)
-	}
-	var rec recorder
-	again, err := ResumeTeardown(ctx, open(t, root), "dev-bob", res.RunID, TeardownOptions{}, rec.sink)
-	if !errors.Is(err, ErrLeftovers) || again.RunID != res.RunID || again.Swept == nil || len(again.Swept.Remaining) != 1 {
-		t.Fatalf("resumed: %v, %+v", err, again)
-	}
-	var skipped []Step
-	for _, e := range rec.events {
-		if e.Kind == StepSkipped {
-			skipped = append(skipped, e.Step)
+	var failed, finished *Event
+	for i, e := range rec.events {
+		if e.Step != StepDestroy {
+			continue
+		}
+		switch {
+		case e.Kind == AttemptFailed && failed == nil:
+			failed = &rec.events[i]
+		case e.Kind == StepFinished:
+			finished = &rec.events[i]
 		}
 	}
-	if !slices.Equal(skipped, []Step{StepRender, StepInit, StepDestroyPlan, StepConfirm, StepDestroy}) {
-		t.Errorf("skipped on resume: %v", skipped)
+	if failed == nil || failed.Attempt != 1 || failed.Attempts != TransientRetry.Attempts || !failed.Retryable || !strings.Contains(failed.Message, "throttled") {
+		t.Fatalf("the first destroy's failure: %+v", failed)
 	}
-	if got := rec.startedSteps(); !slices.Equal(got, []Step{StepLock, StepSweepPlan, StepSweep, StepReport}) {
-		t.Errorf("run on resume: %v", got)
+	if finished == nil || finished.Attempt != 2 {
+		t.Fatalf("the destroy did not finish on attempt 2/%d: %+v (run %s: %v)", TransientRetry.Attempts, finished, res.Status, err)
 	}
-	// Production is refused on resume too.
-	if _, err := ResumeTeardown(ctx, open(t, root), "production", res.RunID, TeardownOptions{}, nil); !errors.Is(err, ErrProtected) {
-		t.Errorf("resuming a teardown of production: %v", err)
+	if n, err := stateInstances(envs.WorkDir(root, "dev-bob")); err != nil || n != 0 {
+		t.Errorf("state after the retried destroy: %d, %v", n, err)
+	}
+	if res.Swept == nil {
+		t.Errorf("the teardown did not reach the sweep: %s", res.Status)
+	}
+	if sleeps := clock.Sleeps(); len(sleeps) == 0 || sleeps[0] != failed.Wait {
+		t.Errorf("the retry waited %v on the run's clock, announced %v", sleeps, failed.Wait)
 	}
 }

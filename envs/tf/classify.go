@@ -26,6 +26,10 @@ const (
 	// KindNeedsInit: the work directory needs terraform init again (a
 	// module, a provider or the backend is not installed as configured).
 	KindNeedsInit Kind = "needs-init"
+	// KindThrottled: the cloud API throttled the provider or failed on its
+	// side (5xx) after the provider's own retries. Retryable: the same
+	// command usually goes through a little later.
+	KindThrottled Kind = "throttled"
 )
 
 // Sentinels matched by errors.Is on an *Error of that kind.
@@ -34,7 +38,22 @@ var (
 	ErrCancelled   = errors.New("terraform cancelled")
 	ErrProvider    = errors.New("terraform provider failed")
 	ErrNeedsInit   = errors.New("terraform needs init")
+	ErrThrottled   = errors.New("terraform throttled by the cloud")
 )
+
+// throttled are what a provider's diagnostic says when the cloud API
+// throttled it or failed on its side: envbench's simulated provider
+// reports envs/cloud's retryable errors ("(throttled; retryable)"), the
+// AWS provider the API's error codes.
+var throttled = []string{
+	"(throttled; retryable)",
+	"(server error; retryable)",
+	"requestlimitexceeded",
+	"throttlingexception",
+	"api error throttling",
+	"toomanyrequestsexception",
+	"slowdown: please reduce your request rate",
+}
 
 // needsInit are the summaries of Terraform's errors that init mends.
 var needsInit = []string{
@@ -56,6 +75,8 @@ func (e *Error) Is(target error) bool {
 		return e.Kind == KindCancelled
 	case ErrProvider:
 		return e.Kind == KindProvider
+	case ErrThrottled:
+		return e.Kind == KindThrottled
 	case ErrNeedsInit:
 		return e.Kind == KindNeedsInit
 	}
@@ -63,8 +84,9 @@ func (e *Error) Is(target error) bool {
 }
 
 // Retryable reports whether trying the same command again may succeed
-// without changing anything: the state lock was held by another run.
-func (e *Error) Retryable() bool { return e.Kind == KindStateLocked }
+// without changing anything: the state lock was held by another run, or
+// the cloud throttled the provider.
+func (e *Error) Retryable() bool { return e.Kind == KindStateLocked || e.Kind == KindThrottled }
 
 // classify is the one place a failure's kind is read from what Terraform
 // reported: its error diagnostics, the command's error (its stderr) and
@@ -101,6 +123,14 @@ func classify(ctxErr error, diags []Diagnostic, err error) Kind {
 		for _, s := range needsInit {
 			if strings.Contains(l, s) {
 				return KindNeedsInit
+			}
+		}
+	}
+	for _, t := range texts {
+		l := strings.ToLower(t)
+		for _, s := range throttled {
+			if strings.Contains(l, s) {
+				return KindThrottled
 			}
 		}
 	}

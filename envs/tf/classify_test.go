@@ -31,6 +31,12 @@ func TestClassify(t *testing.T) {
 		{"lock file inconsistent", nil, []Diagnostic{{Severity: "error", Summary: "Inconsistent dependency lock file", Detail: "The following dependency selections recorded in the lock file are inconsistent with the current configuration:\n  - provider registry.terraform.io/hashicorp/aws: required by this configuration but no version is selected\n\nTo make the initial dependency selections that will initialize the dependency lock file, run:\n  terraform init"}}, exit1, KindNeedsInit},
 		{"module not installed", nil, []Diagnostic{{Severity: "error", Summary: "Module not installed", Filename: "main.tf", Line: 3, Detail: "This module is not yet installed. Run \"terraform init\" to install all modules required by this configuration."}}, exit1, KindNeedsInit},
 		{"backend", nil, []Diagnostic{{Severity: "error", Summary: "Backend initialization required, please run \"terraform init\"", Detail: "Reason: Initial configuration of the requested backend \"s3\""}}, exit1, KindNeedsInit},
+		{"simulated provider throttled", nil, []Diagnostic{{Severity: "error", Summary: "Delete sim_security_group", Address: "sim_security_group.web", Detail: "ec2 DeleteSecurityGroup: RequestLimitExceeded: Rate exceeded (throttled; retryable)"}}, exit1, KindThrottled},
+		{"simulated provider 5xx", nil, []Diagnostic{{Severity: "error", Summary: "Delete sim_db_instance", Detail: "rds DeleteDBInstance: InternalError: We encountered an internal error. Please try again. (server error; retryable)"}}, exit1, KindThrottled},
+		{"AWS provider throttled", nil, []Diagnostic{{Severity: "error", Summary: "deleting EC2 Security Group (sg-0a1b)", Detail: "operation error EC2: DeleteSecurityGroup, exceeded maximum number of attempts, 25, https response error StatusCode: 503, RequestID: 1f2e, api error RequestLimitExceeded: Request limit exceeded."}}, exit1, KindThrottled},
+		{"AWS provider Throttling code", nil, []Diagnostic{{Severity: "error", Summary: "deleting RDS DB Instance (db)", Detail: "operation error RDS: DeleteDBInstance, api error Throttling: Rate exceeded"}}, exit1, KindThrottled},
+		{"a state lock outranks a throttle", nil, []Diagnostic{{Severity: "error", Summary: "Error acquiring the state lock", Detail: "api error Throttling: Rate exceeded\nLock Info:\n  ID: 1"}}, exit1, KindStateLocked},
+		{"a provider error that is not a throttle", nil, []Diagnostic{{Severity: "error", Summary: "Delete sim_vpc", Detail: "sim provider: vpc-1 is still in use by subnet-1"}}, exit1, KindProvider},
 		{"configuration error", nil, []Diagnostic{{Severity: "error", Summary: "Unsupported argument", Detail: "An argument named \"sise\" is not expected here."}}, exit1, KindOther},
 		{"a warning about providers does not count", nil, []Diagnostic{{Severity: "warning", Summary: "Provider development overrides are in effect"}, {Severity: "error", Summary: "Invalid reference"}}, exit1, KindOther},
 	}
@@ -55,6 +61,9 @@ func TestErrorKindsMatch(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "wait for it to finish and try again") {
 		t.Errorf("a state-locked error says what to do: %q", err)
+	}
+	if th := (&Error{Kind: KindThrottled}); !th.Retryable() || !errors.Is(th, ErrThrottled) || errors.Is(th, ErrProvider) {
+		t.Error("a throttled error is retryable and matches ErrThrottled only")
 	}
 	if (&Error{Kind: KindProvider}).Retryable() {
 		t.Error("a provider error is not retryable")

@@ -108,7 +108,7 @@ func is[T screen.Screen](s screen.Screen) bool { _, ok := s.(T); return ok }
 // TestCommandLineErrors: a command that opens nothing says why.
 func TestCommandLineErrors(t *testing.T) {
 	cases := []struct{ line, want string }{
-		{"nope", `no screen named "nope"; screens: archetypes, environments, help, new, plan`},
+		{"nope", `no screen named "nope"; screens: archetypes, env, environments, help, new, plan`},
 		{"plan", "plan needs an environment: plan ENV"},
 		{"plan ghost", `no environment named "ghost"`},
 		{"new ghost", `no archetype named "ghost"`},
@@ -135,7 +135,7 @@ func TestCommandLineCompletes(t *testing.T) {
 		line, want string
 		candidates []string
 	}{
-		{"", "", []string{"archetypes", "environments", "help", "new", "plan"}},
+		{"", "", []string{"archetypes", "env", "environments", "help", "new", "plan"}},
 		{"p", "plan ", nil},
 		{"plan ", "plan ", []string{"dev-alice", "dev-bob", "load-test", "production", "qa", "sales-demo"}},
 		{"plan dev", "plan dev-", []string{"dev-alice", "dev-bob"}},

@@ -99,7 +99,7 @@ func (s *Screen) Bindings() []key.Binding {
 	if s.filter.Editing() {
 		return []key.Binding{k.FilterApply, k.FilterClear, k.Up, k.Down}
 	}
-	return []key.Binding{k.Plan, k.NewEnv, k.Archetypes, k.Filter, k.Tab, k.Reload, k.CheckRole, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+	return []key.Binding{k.OpenEnv, k.Plan, k.NewEnv, k.Archetypes, k.Filter, k.Tab, k.Reload, k.CheckRole, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 
 // SetSize lays the table and the detail pane out.
@@ -320,6 +320,10 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.openNewEnvironment()
 	case key.Matches(msg, k.Archetypes):
 		return screen.Open{Kind: screen.KindArchetypes}.Cmd()
+	case key.Matches(msg, k.OpenEnv):
+		if e := s.selected(); e != nil {
+			return screen.Open{Kind: screen.KindEnv, Env: e.Name}.Cmd()
+		}
 	case key.Matches(msg, k.Plan):
 		return s.openPlan()
 	case key.Matches(msg, k.CheckRole):

@@ -14,6 +14,8 @@ const (
 	KindPlan         Kind = "plan"
 	KindNewEnv       Kind = "new"
 	KindHelp         Kind = "help"
+	KindRun          Kind = "run"
+	KindEnv          Kind = "env"
 )
 
 // Open asks the root model to open a screen of a kind: for an
@@ -24,6 +26,11 @@ type Open struct {
 	Kind      Kind
 	Env       string
 	Archetype string
+	// Pipeline names the pipeline a run screen starts (plan, clone,
+	// teardown, reap), empty to show RunID.
+	Pipeline string
+	// RunID names a run to show or resume.
+	RunID string
 }
 
 // Cmd returns a command that sends o to the root model.

@@ -49,6 +49,8 @@ func runsState(t *testing.T) string {
 // with and without history.
 func environmentScreenCases() []screenCase {
 	return []screenCase{
+		{name: "environments_last_run", setup: runsState},
+		{name: "environments_last_run_production", keys: []string{"jjj"}, setup: runsState},
 		{name: "env_overview", keys: []string{"enter"}, setup: runsState},
 		{name: "env_runs", keys: []string{"enter", "tab"}, setup: runsState},
 		{name: "env_outputs", keys: []string{"enter", "tab", "tab"}, setup: runsState},

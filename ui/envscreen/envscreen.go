@@ -137,6 +137,10 @@ func (s *Screen) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 		return s, nil
 	case screen.CatalogMsg:
 		return s, s.load()
+	case screen.RunEndedMsg:
+		if msg.Env == s.env {
+			return s, s.load()
+		}
 	case tea.KeyPressMsg:
 		return s, s.handleKey(msg)
 	}

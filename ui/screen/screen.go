@@ -111,6 +111,13 @@ func (c *Context) StartRun() (ctx context.Context, cancel context.CancelFunc, do
 	return ctx, cancel, c.Runs.Done
 }
 
+// RunEndedMsg says a run of Env started in this TUI has ended: screens that
+// show runs read the journals again.
+type RunEndedMsg struct {
+	Env   string
+	RunID string
+}
+
 // PushMsg asks the root model to push a screen.
 type PushMsg struct {
 	Title  string

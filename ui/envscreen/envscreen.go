@@ -185,7 +185,7 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (s *Screen) teardown() tea.Cmd {
 	if e, ok := s.environment(); ok && e.Protected {
-		return screen.Flash(s.env+" is protected: teardown is refused (a protected environment is never torn down)", true)
+		return screen.Flash(s.env+" is protected: it is never torn down", true)
 	}
 	return screen.Open{Kind: screen.KindRun, Env: s.env, Pipeline: "teardown"}.Cmd()
 }

@@ -38,7 +38,7 @@ type screenCase struct {
 }
 
 func screenCases() []screenCase {
-	return []screenCase{
+	return append(environmentScreenCases(), []screenCase{
 		{name: "environments"},
 		{name: "environments_selected_production", keys: []string{"jjj"}},
 		{name: "environments_role_checked", keys: []string{"jjj", "c"}},
@@ -72,7 +72,7 @@ func screenCases() []screenCase {
 		{name: "new_environment_rejected", keys: []string{"a", "n", "=dev-carol", "enter", "enter", "=carol", "enter", "=333333333333", "enter", "enter",
 			"=arn:aws:iam::444444444444:role/envbench-sandbox", "enter", "=7d", "enter", "enter", "=10.100.64.0/20", "enter", "enter", "enter", "enter"}},
 		{name: "new_environment_confirm", keys: []string{"a", "n", fillSandbox, "=10.100.64.0/20", "enter", "enter", "enter", "enter"}},
-	}
+	}...)
 }
 
 // goldenName names the golden files of a case at a size.

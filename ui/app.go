@@ -51,6 +51,9 @@ type Options struct {
 	// Simulation prepares a simulated workspace's simulation on start
 	// (PipelineSimulation); nil: it is not prepared (tests).
 	Simulation Simulation
+	// History reads runs and locks for the environment screen; nil means
+	// the workspace's local journals (LocalHistory).
+	History screen.History
 }
 
 // reloadDelay is how long the list waits after a change to the workspace's
@@ -128,6 +131,9 @@ func New(opts Options) *Model {
 	if opts.Cloud == nil {
 		opts.Cloud = DefaultCloud
 	}
+	if opts.History == nil && opts.Catalog != nil {
+		opts.History = LocalHistory{Root: opts.Catalog.Root}
+	}
 	ctx := &screen.Context{
 		Catalog: opts.Catalog,
 		Styles:  theme.NewStyles(opts.Palette, true),
@@ -137,6 +143,7 @@ func New(opts Options) *Model {
 		Base:    opts.Context,
 		Runs:    &sync.WaitGroup{},
 		Cloud:   opts.Cloud,
+		History: opts.History,
 	}
 	m := &Model{ctx: ctx, palette: opts.Palette, screens: registry(), changes: opts.Changes, simulation: opts.Simulation}
 	m.command = components.NewCommandLine(&ctx.Styles)

@@ -31,13 +31,13 @@ func (m *Model) parseCommand(line string) (screen.Open, error) {
 	}
 	o := screen.Open{Kind: kind}
 	if len(words) == 2 {
-		switch kind {
-		case screen.KindNewEnv:
+		switch {
+		case kind == screen.KindNewEnv:
 			if !slices.Contains(m.archetypeNames(), words[1]) {
 				return screen.Open{}, fmt.Errorf("no archetype named %q", words[1])
 			}
 			o.Archetype = words[1]
-		case screen.KindPlan, screen.KindEnvironments:
+		case kind == screen.KindEnvironments || m.screens[kind].needsEnv:
 			if _, ok := m.environment(words[1]); !ok {
 				return screen.Open{}, fmt.Errorf("no environment named %q", words[1])
 			}
@@ -82,10 +82,10 @@ func (m *Model) complete(line string) (string, []string) {
 		if err != nil {
 			return line, nil
 		}
-		switch kind {
-		case screen.KindNewEnv:
+		switch {
+		case kind == screen.KindNewEnv:
 			pool = m.archetypeNames()
-		case screen.KindPlan, screen.KindEnvironments:
+		case kind == screen.KindEnvironments || m.screens[kind].needsEnv:
 			pool = m.environmentNames()
 		}
 	default:

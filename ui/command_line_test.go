@@ -110,7 +110,7 @@ func is[T screen.Screen](s screen.Screen) bool { _, ok := s.(T); return ok }
 // TestCommandLineErrors: a command that opens nothing says why.
 func TestCommandLineErrors(t *testing.T) {
 	cases := []struct{ line, want string }{
-		{"nope", `no screen named "nope"; screens: archetypes, environments, help, new, plan, run`},
+		{"nope", `no screen named "nope"; screens: archetypes, env, environments, help, new, plan, run`},
 		{"run qa", "run needs an environment and a pipeline"},
 		{"run ghost plan", `no environment named "ghost"`},
 		{"run qa destroy", `run: no pipeline named "destroy"`},
@@ -140,7 +140,7 @@ func TestCommandLineCompletes(t *testing.T) {
 		line, want string
 		candidates []string
 	}{
-		{"", "", []string{"archetypes", "environments", "help", "new", "plan", "run"}},
+		{"", "", []string{"archetypes", "env", "environments", "help", "new", "plan", "run"}},
 		{"p", "plan ", nil},
 		{"plan ", "plan ", []string{"dev-alice", "dev-bob", "load-test", "production", "qa", "sales-demo"}},
 		{"plan dev", "plan dev-", []string{"dev-alice", "dev-bob"}},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/ui/archetypes"
+	"github.com/envbench/envbench/ui/envscreen"
 	"github.com/envbench/envbench/ui/newenv"
 	"github.com/envbench/envbench/ui/plan"
 	"github.com/envbench/envbench/ui/screen"
@@ -31,6 +32,7 @@ func registry() map[screen.Kind]opener {
 		}},
 		screen.KindPlan: {needsEnv: true, open: openPlan},
 		screen.KindRun:  {needsEnv: true, open: openRun},
+		screen.KindEnv:  {needsEnv: true, open: openEnv},
 		screen.KindNewEnv: {open: func(m *Model, o screen.Open) (string, screen.Screen, error) {
 			if o.Archetype != "" {
 				s, err := newenv.New(m.ctx, o.Archetype)
@@ -60,6 +62,13 @@ func openPlan(m *Model, o screen.Open) (string, screen.Screen, error) {
 		return "", nil, fmt.Errorf("planning is not available here")
 	}
 	return "plan " + e.Name, plan.New(m.ctx, e.Name), nil
+}
+
+func openEnv(m *Model, o screen.Open) (string, screen.Screen, error) {
+	if _, ok := m.environment(o.Env); !ok {
+		return "", nil, fmt.Errorf("no environment named %q", o.Env)
+	}
+	return o.Env, envscreen.New(m.ctx, o.Env), nil
 }
 
 func (m *Model) environment(name string) (*envs.Environment, bool) {

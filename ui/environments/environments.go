@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/envs/cloud"
+	"github.com/envbench/envbench/pipeline"
 	"github.com/envbench/envbench/ui/components"
+	"github.com/envbench/envbench/ui/envscreen"
 	"github.com/envbench/envbench/ui/screen"
 	"github.com/envbench/envbench/ui/theme"
 )
@@ -30,6 +33,7 @@ const (
 	colOwner
 	colExpires
 	colStatus
+	colLastRun // only while some environment has a run
 )
 
 // wideLayout is the width from which the detail pane sits beside the table;
@@ -48,7 +52,16 @@ type Screen struct {
 	detailLen    int // lines of the detail pane when last drawn
 	width        int
 	height       int
-	roles        map[string]RoleCheck // by environment name
+	roles        map[string]RoleCheck           // by environment name
+	columns      []components.Column            // without the last-run column
+	lastRuns     map[string]pipeline.RunSummary // each environment's newest run
+}
+
+// lastRunsMsg carries every environment's newest run, read from the
+// journals.
+type lastRunsMsg struct {
+	runs map[string]pipeline.RunSummary
+	err  error
 }
 
 // RoleCheck is what a check of an environment's role found: still
@@ -72,23 +85,66 @@ var _ screen.InputCapturer = (*Screen)(nil)
 // New returns the environments screen for the context's catalog.
 func New(ctx *screen.Context) *Screen {
 	s := &Screen{ctx: ctx, filter: components.NewFilterInput(&ctx.Styles), roles: map[string]RoleCheck{}}
-	s.table = components.NewTable(&ctx.Styles,
-		components.Column{Title: "NAME", Min: 10, Max: 24},
-		components.Column{Title: "ARCHETYPE", Min: 12, Max: 20, Priority: 4},
-		components.Column{Title: "ACCOUNT", Min: 12, Max: 12, Priority: 2},
-		components.Column{Title: "REGION", Min: 9, Max: 14, Priority: 1},
-		components.Column{Title: "PROT", Min: 4, Max: 4, Priority: 6},
-		components.Column{Title: "OWNER", Min: 12, Max: 24, Priority: 3},
-		components.Column{Title: "EXPIRES", Min: 14, Max: 16, Priority: 5},
-		components.Column{Title: "STATUS", Min: 8, Max: 17},
-	)
+	s.columns = []components.Column{
+		{Title: "NAME", Min: 10, Max: 24},
+		{Title: "ARCHETYPE", Min: 12, Max: 20, Priority: 4},
+		{Title: "ACCOUNT", Min: 12, Max: 12, Priority: 2},
+		{Title: "REGION", Min: 9, Max: 14, Priority: 1},
+		{Title: "PROT", Min: 4, Max: 4, Priority: 6},
+		{Title: "OWNER", Min: 12, Max: 24, Priority: 3},
+		{Title: "EXPIRES", Min: 14, Max: 16, Priority: 5},
+		{Title: "STATUS", Min: 8, Max: 17},
+	}
+	s.table = components.NewTable(&ctx.Styles, s.columns...)
 	s.table.CellStyle = s.cellStyle
 	s.load("")
 	return s
 }
 
-// Init does nothing: the catalog is already loaded.
-func (s *Screen) Init() tea.Cmd { return nil }
+// Init reads every environment's last run; the catalog is already loaded.
+func (s *Screen) Init() tea.Cmd { return s.readLastRuns() }
+
+// readLastRuns reads every environment's newest run off the UI goroutine.
+func (s *Screen) readLastRuns() tea.Cmd {
+	h := s.ctx.History
+	if h == nil {
+		return nil
+	}
+	base := s.ctx.Base
+	if base == nil {
+		base = context.Background()
+	}
+	return func() tea.Msg {
+		runs, err := h.Runs(base, "")
+		if err != nil {
+			return lastRunsMsg{err: err}
+		}
+		last := map[string]pipeline.RunSummary{}
+		for _, r := range runs { // newest first
+			if _, ok := last[r.Env]; !ok {
+				last[r.Env] = r
+			}
+		}
+		return lastRunsMsg{runs: last}
+	}
+}
+
+// LastRunText says when an environment's last run started, what it was and
+// how it ended: "2m ago clone ✓", "10m ago apply interrupted — R resumes".
+func LastRunText(r pipeline.RunSummary, now time.Time) string {
+	how := string(r.Status)
+	switch r.Status {
+	case pipeline.RunSucceeded:
+		how = "✓"
+	case pipeline.RunFailed:
+		how = "✗ failed"
+	case pipeline.RunNeedsReview:
+		how = "needs review"
+	case pipeline.RunInterrupted:
+		how = "interrupted — R resumes"
+	}
+	return envscreen.Ago(r.Started, now) + " " + r.Pipeline + " " + how
+}
 
 // CapturingInput reports whether the filter has the keyboard.
 func (s *Screen) CapturingInput() bool { return s.filter.Editing() }
@@ -99,7 +155,11 @@ func (s *Screen) Bindings() []key.Binding {
 	if s.filter.Editing() {
 		return []key.Binding{k.FilterApply, k.FilterClear, k.Up, k.Down}
 	}
-	return []key.Binding{k.Plan, k.NewEnv, k.Archetypes, k.Filter, k.Tab, k.Reload, k.CheckRole, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+	b := []key.Binding{k.OpenEnv, k.Plan}
+	if e := s.selected(); e != nil && s.lastRuns[e.Name].Status == pipeline.RunInterrupted {
+		b = append(b, k.Resume)
+	}
+	return append(b, k.NewEnv, k.Archetypes, k.Filter, k.Tab, k.Reload, k.CheckRole, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom)
 }
 
 // SetSize lays the table and the detail pane out.
@@ -159,6 +219,17 @@ func (s *Screen) load(selectName string) {
 			prot = "yes"
 		}
 		rows[i] = []string{e.Name, e.Archetype, e.Account, e.Region, prot, e.Owner, e.ExpiryText(now), string(e.Status)}
+		if len(s.lastRuns) > 0 {
+			text := ""
+			if r, ok := s.lastRuns[e.Name]; ok {
+				text = LastRunText(r, now)
+			}
+			rows[i] = append(rows[i], text)
+		}
+	}
+	s.table.Columns = s.columns
+	if len(s.lastRuns) > 0 {
+		s.table.Columns = append(slices.Clip(s.columns), components.Column{Title: "LAST RUN", Min: 14, Max: 38, Priority: 7})
 	}
 	s.table.SetRows(rows)
 	if selectName != "" {
@@ -183,6 +254,15 @@ func (s *Screen) cellStyle(row, col int) (lipgloss.Style, bool) {
 		return st.Warn, e.Expired
 	case colStatus:
 		return statusStyle(st, e.Status)
+	case colLastRun:
+		r, ok := s.lastRuns[e.Name]
+		switch {
+		case !ok:
+		case r.Status == pipeline.RunInterrupted || r.Status == pipeline.RunNeedsReview:
+			return st.Warn, true
+		case r.Status == pipeline.RunFailed:
+			return st.Error, true
+		}
 	case colAccount, colRegion:
 		return st.Subtle, true
 	}
@@ -206,6 +286,20 @@ func (s *Screen) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 			if e := s.selected(); e != nil {
 				name = e.Name
 			}
+		}
+		s.load(name)
+		s.SetSize(s.width, s.height)
+		return s, s.readLastRuns()
+	case screen.RunEndedMsg:
+		return s, s.readLastRuns()
+	case lastRunsMsg:
+		if msg.err != nil {
+			return s, screen.Flash("read the runs: "+msg.err.Error(), true)
+		}
+		s.lastRuns = msg.runs
+		name := ""
+		if e := s.selected(); e != nil {
+			name = e.Name
 		}
 		s.load(name)
 		s.SetSize(s.width, s.height)
@@ -320,10 +414,16 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.openNewEnvironment()
 	case key.Matches(msg, k.Archetypes):
 		return screen.Open{Kind: screen.KindArchetypes}.Cmd()
+	case key.Matches(msg, k.OpenEnv):
+		if e := s.selected(); e != nil {
+			return screen.Open{Kind: screen.KindEnv, Env: e.Name}.Cmd()
+		}
 	case key.Matches(msg, k.Plan):
 		return s.openPlan()
 	case key.Matches(msg, k.CheckRole):
 		return s.checkRole()
+	case key.Matches(msg, k.Resume):
+		return s.resume()
 	}
 	return nil
 }
@@ -348,6 +448,19 @@ func (s *Screen) checkRole() tea.Cmd {
 		caller, err := screen.CheckRole(base, open, c, e, now)
 		return roleCheckedMsg{env: e.Name, check: RoleCheck{Role: e.Role, Caller: caller, Err: err}}
 	}
+}
+
+// resume opens the selected environment's last run when it was
+// interrupted.
+func (s *Screen) resume() tea.Cmd {
+	e := s.selected()
+	if e == nil {
+		return nil
+	}
+	if r, ok := s.lastRuns[e.Name]; ok && r.Status == pipeline.RunInterrupted {
+		return screen.Open{Kind: screen.KindRun, Env: e.Name, RunID: r.RunID}.Cmd()
+	}
+	return screen.Flash("no interrupted run of "+e.Name+" to resume", false)
 }
 
 // openPlan opens the plan screen for the selected environment.

@@ -36,6 +36,14 @@ type KeyMap struct {
 	Archetypes key.Binding
 	Reload     key.Binding
 	Plan       key.Binding
+	// OpenEnv opens the selected environment's screen.
+	OpenEnv key.Binding
+	// Clone, Teardown and Resume start runs from an environment.
+	Clone    key.Binding
+	Teardown key.Binding
+	Resume   key.Binding
+	// NextTab moves between an environment screen's tabs.
+	NextTab key.Binding
 	// CheckRole assumes the selected environment's role, on demand.
 	CheckRole key.Binding
 
@@ -83,7 +91,12 @@ func DefaultKeyMap() KeyMap {
 		NewEnv:     b([]string{"n"}, "n", "new environment"),
 		Archetypes: b([]string{"a"}, "a", "archetypes"),
 		Reload:     b([]string{"r"}, "r", "reload"),
-		Plan:       b([]string{"enter", "p"}, "enter/p", "plan"),
+		Plan:       b([]string{"p"}, "p", "plan"),
+		OpenEnv:    b([]string{"enter"}, "enter", "open"),
+		Clone:      b([]string{"C"}, "C", "clone"),
+		Teardown:   b([]string{"T"}, "T", "teardown"),
+		Resume:     b([]string{"R"}, "R", "resume"),
+		NextTab:    b([]string{"tab"}, "tab", "next tab"),
 		CheckRole:  b([]string{"c"}, "c", "check role"),
 
 		Expand:       b([]string{"enter"}, "enter", "diff"),

@@ -15,6 +15,7 @@ const (
 	KindNewEnv       Kind = "new"
 	KindHelp         Kind = "help"
 	KindRun          Kind = "run"
+	KindEnv          Kind = "env"
 )
 
 // Open asks the root model to open a screen of a kind: for an

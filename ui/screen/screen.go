@@ -82,6 +82,18 @@ type Context struct {
 	// Cloud opens the workspace's accounts for the identity and role
 	// checks; nil: no checks.
 	Cloud CloudOpener
+	// History reads the workspace's runs and locks; nil: none are shown.
+	History History
+}
+
+// History reads what the journals and locks say about environments' runs.
+// Its calls do I/O: screens make them inside a tea.Cmd.
+type History interface {
+	// Runs returns env's runs, or every environment's when env is "",
+	// newest first.
+	Runs(ctx context.Context, env string) ([]pipeline.RunSummary, error)
+	// Lock returns who holds env's lock, if anyone does.
+	Lock(ctx context.Context, env string) (pipeline.Holder, bool, error)
 }
 
 // StartRun registers a run and returns its context and cancel function;
@@ -97,6 +109,13 @@ func (c *Context) StartRun() (ctx context.Context, cancel context.CancelFunc, do
 	}
 	c.Runs.Add(1)
 	return ctx, cancel, c.Runs.Done
+}
+
+// RunEndedMsg says a run of Env started in this TUI has ended: screens that
+// show runs read the journals again.
+type RunEndedMsg struct {
+	Env   string
+	RunID string
 }
 
 // PushMsg asks the root model to push a screen.

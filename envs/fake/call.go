@@ -194,6 +194,9 @@ func (s *Sim) SetFault(f Fault) error {
 	if f.Service == "" || f.Operation == "" {
 		return fmt.Errorf("set fault: service and operation are required (\"*\" for all)")
 	}
+	if err := CheckOperation(f.Service, f.Operation); err != nil {
+		return fmt.Errorf("set fault: %w", err)
+	}
 	if f.Rate < 0 || f.Rate > 1 || f.Rate != f.Rate {
 		return fmt.Errorf("set fault %s %s: rate %v is not between 0 and 1", f.Service, f.Operation, f.Rate)
 	}

@@ -46,6 +46,8 @@ func TestFaults(t *testing.T) {
 		{Service: "rds", Operation: "*", Kind: FaultThrottle, Rate: 1.5},
 		{Service: "", Operation: "*", Kind: FaultThrottle, Rate: 1},
 		{Service: "rds", Operation: "*", Kind: FaultLatency, Rate: 1},
+		{Service: "rds", Operation: "CreateDBSnapshots", Kind: FaultThrottle, Rate: 1},
+		{Service: "dynamodb", Operation: "*", Kind: FaultThrottle, Rate: 1},
 	} {
 		if err := s.SetFault(bad); err == nil {
 			t.Errorf("%+v is accepted", bad)

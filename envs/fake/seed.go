@@ -34,8 +34,9 @@ type Seed struct {
 	// the account agree from the start.
 	Apply []string `yaml:"apply"`
 
-	file     string
-	applyPos []config.Position
+	file                   string
+	applyPos               []config.Position
+	regionPos, identityPos config.Position
 }
 
 // SeedAccount is one account with its roles and resources.
@@ -324,6 +325,8 @@ func ParseSeed(file string, data []byte) (*Seed, error) {
 	}
 	d.decode(doc.Content[0], reflect.ValueOf(s).Elem(), "")
 	s.applyPos = listPositions(doc.Content[0], "apply")
+	s.regionPos = valuePosition(doc.Content[0], "region")
+	s.identityPos = valuePosition(doc.Content[0], "identity")
 	if len(d.diags) == 0 {
 		d.check(s)
 	}
@@ -388,6 +391,21 @@ func listPositions(n *yaml.Node, key string) []config.Position {
 	return nil
 }
 
+// valuePosition is the position of the value under key in the mapping n;
+// the zero Position when there is none.
+func valuePosition(n *yaml.Node, key string) config.Position {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return config.Position{}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			v := n.Content[i+1]
+			return config.Position{Line: v.Line, Col: v.Column}
+		}
+	}
+	return config.Position{}
+}
+
 func join(path, key string) string {
 	if path == "" {
 		return key
@@ -446,7 +464,7 @@ func (d *seedDecoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		var names []string
 		for i := range t.NumField() {
 			tag := t.Field(i).Tag.Get("yaml")
-			if t.Field(i).Type == positionType {
+			if t.Field(i).Type == positionType && t.Field(i).IsExported() {
 				v.Field(i).Set(reflect.ValueOf(config.Position{Line: n.Line, Col: n.Column}))
 				continue
 			}

@@ -54,11 +54,11 @@ var (
 // resources, offsets, identities.
 func (d *seedDecoder) check(s *Seed) {
 	if s.Region != "" && !regionPattern.MatchString(s.Region) {
-		d.at(config.Position{}, "region", "%q is not a region name such as eu-west-1", s.Region)
+		d.at(s.regionPos, "region", "%q is not a region name such as eu-west-1", s.Region)
 	}
 	if s.Identity != "" {
 		if _, err := parseIdentity(s.Identity, time.Time{}); err != nil {
-			d.at(config.Position{}, "identity", "%v", err)
+			d.at(s.identityPos, "identity", "%v", err)
 		}
 	}
 	applied := map[string]bool{}

@@ -149,7 +149,10 @@ func TestSeedErrorsArePositioned(t *testing.T) {
 			[]string{"seed.yaml:5:14: accounts[0].resources.vpcs[0].by: ann@acme.example has no SSO access to account 111111111111"}},
 		{"syntax", "accounts: [\n", []string{"seed.yaml:1:1: invalid YAML"}},
 		{"empty", "", []string{"seed.yaml: file is empty"}},
-		{"two problems", "region: mars\naccounts:\n  - id: x\n", []string{"seed.yaml: region:", "seed.yaml:3:5: accounts[0].id"}},
+		{"two problems", "region: mars\naccounts:\n  - id: x\n", []string{"seed.yaml:1:9: region:", "seed.yaml:3:5: accounts[0].id"}},
+		{"bad region", "accounts: [{id: \"111111111111\"}]\nregion: Europe/Paris\n", []string{"seed.yaml:2:9: region: \"Europe/Paris\" is not a region name"}},
+		{"bad identity", "identity: arn:aws:iam::12:user/x\n", []string{"seed.yaml:1:11: identity: "}},
+		{"identity not an ARN", "region: eu-west-1\nidentity:\n  nobody\n", []string{"seed.yaml:3:3: identity: "}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -247,6 +250,8 @@ func FuzzLoadSeed(f *testing.F) {
 	f.Add([]byte("a: &a [*a, *a]\nhistory: [{request: {x: *a}}]\n"))
 	f.Add([]byte("history: [{request: {.inf: .nan, 1: [2]}}]\n"))
 	f.Add([]byte("x: &l [production, qa]\napply: *l\n"))
+	f.Add([]byte("region: Europe/Paris\nidentity: arn:aws:iam::12:user/x\n"))
+	f.Add([]byte("r: &r eu-west-1\nregion: *r\nidentity: [a]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		seed, err := ParseSeed("seed.yaml", data)
 		if err != nil {

@@ -2,6 +2,14 @@ package simprovider
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/envbench/envbench/envs/cloud"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -112,6 +120,8 @@ type securityGroupModel struct {
 	Name        types.String `tfsdk:"name"`
 	Description types.String `tfsdk:"description"`
 	VPCID       types.String `tfsdk:"vpc_id"`
+	Ingress     types.Set    `tfsdk:"ingress"`
+	Egress      types.Set    `tfsdk:"egress"`
 	OwnerID     types.String `tfsdk:"owner_id"`
 	Tags        types.Map    `tfsdk:"tags"`
 	TagsAll     types.Map    `tfsdk:"tags_all"`
@@ -121,7 +131,7 @@ func securityGroupResource() resource.Resource {
 	return &res[securityGroupModel]{spec: spec[securityGroupModel]{
 		typeName: "aws_security_group",
 		schema: schema.Schema{
-			Description: "An EC2 security group of the simulated account (its rules are not modelled).",
+			Description: "An EC2 security group of the simulated account. Its ingress rules are the account's, read back on refresh; its egress rules live in state.",
 			Attributes: tagsAttributes(map[string]schema.Attribute{
 				"id":          idAttribute(),
 				"arn":         computedString(),
@@ -129,6 +139,8 @@ func securityGroupResource() resource.Resource {
 				"name":        schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()}},
 				"description": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("Managed by Terraform"), PlanModifiers: requiresReplace()},
 				"vpc_id":      schema.StringAttribute{Optional: true, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()}},
+				"ingress":     rulesAttribute(),
+				"egress":      rulesAttribute(),
 			}),
 		},
 		tags: func(m *securityGroupModel) (*types.Map, *types.Map) { return &m.Tags, &m.TagsAll },
@@ -137,7 +149,47 @@ func securityGroupResource() resource.Resource {
 			name := orDefault(m.Name, "terraform-"+uniqueSuffix())
 			g, err := c.account.CreateSecurityGroup(ctx, m.VPCID.ValueString(), name, m.Description.ValueString(), tags)
 			m.ID = types.StringValue(g.ID)
-			return err
+			if err != nil {
+				return err
+			}
+			want, err := rulesOf(ctx, m.Ingress)
+			if err != nil {
+				return err
+			}
+			for _, r := range want {
+				if err := c.account.AuthorizeIngress(ctx, g.ID, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		update: func(ctx context.Context, c *client, old, m *securityGroupModel) error {
+			if m.Ingress.IsUnknown() {
+				return nil
+			}
+			want, err := rulesOf(ctx, m.Ingress)
+			if err != nil {
+				return err
+			}
+			g, err := c.account.SecurityGroup(ctx, old.ID.ValueString())
+			if err != nil {
+				return err
+			}
+			for _, r := range g.Ingress {
+				if !slices.ContainsFunc(want, func(x cloud.Rule) bool { return sameRule(x, r) }) {
+					if err := c.account.RevokeIngress(ctx, g.ID, r); err != nil {
+						return err
+					}
+				}
+			}
+			for _, r := range want {
+				if !slices.ContainsFunc(g.Ingress, func(x cloud.Rule) bool { return sameRule(x, r) }) {
+					if err := c.account.AuthorizeIngress(ctx, g.ID, r); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
 		},
 		read: func(ctx context.Context, c *client, m *securityGroupModel) (map[string]string, error) {
 			g, err := c.account.SecurityGroup(ctx, m.ID.ValueString())
@@ -145,6 +197,12 @@ func securityGroupResource() resource.Resource {
 				return nil, err
 			}
 			m.ARN, m.Name, m.VPCID = types.StringValue(g.ARN), types.StringValue(g.Name), types.StringValue(g.VPCID)
+			if m.Ingress, err = rulesValue(ctx, g.Ingress); err != nil {
+				return nil, err
+			}
+			if m.Egress.IsUnknown() || m.Egress.IsNull() {
+				m.Egress = types.SetValueMust(ruleType, nil)
+			}
 			m.OwnerID = types.StringValue(c.account.ID())
 			return g.Tags, nil
 		},
@@ -152,4 +210,72 @@ func securityGroupResource() resource.Resource {
 			return c.account.DeleteSecurityGroup(ctx, m.ID.ValueString())
 		},
 	}}
+}
+
+// ruleModel is one rule of a security group's ingress or egress.
+type ruleModel struct {
+	Protocol   types.String `tfsdk:"protocol"`
+	FromPort   types.Int64  `tfsdk:"from_port"`
+	ToPort     types.Int64  `tfsdk:"to_port"`
+	CIDRBlocks []string     `tfsdk:"cidr_blocks"`
+}
+
+var ruleType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"protocol":    types.StringType,
+	"from_port":   types.Int64Type,
+	"to_port":     types.Int64Type,
+	"cidr_blocks": types.ListType{ElemType: types.StringType},
+}}
+
+// rulesAttribute is a set of rules, as hashicorp/aws declares ingress and
+// egress: an attribute of objects that a configuration may also write as
+// blocks (ingress { ... }); left out, the rules are not managed.
+func rulesAttribute() schema.SetAttribute {
+	return schema.SetAttribute{
+		ElementType: ruleType,
+		Optional:    true, Computed: true,
+		PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
+	}
+}
+
+// rulesOf are the rules of a planned ingress; none when it is unknown or
+// null.
+func rulesOf(ctx context.Context, set types.Set) ([]cloud.Rule, error) {
+	if set.IsNull() || set.IsUnknown() {
+		return nil, nil
+	}
+	var ms []ruleModel
+	if d := set.ElementsAs(ctx, &ms, false); d.HasError() {
+		return nil, fmt.Errorf("read the rules: %s", diagText(d))
+	}
+	out := make([]cloud.Rule, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, cloud.Rule{Protocol: m.Protocol.ValueString(), FromPort: int(m.FromPort.ValueInt64()), ToPort: int(m.ToPort.ValueInt64()), CIDRs: m.CIDRBlocks})
+	}
+	return out, nil
+}
+
+// rulesValue is the set of the account's rules.
+func rulesValue(ctx context.Context, rules []cloud.Rule) (types.Set, error) {
+	ms := make([]ruleModel, 0, len(rules))
+	for _, r := range rules {
+		ms = append(ms, ruleModel{Protocol: types.StringValue(r.Protocol), FromPort: types.Int64Value(int64(r.FromPort)), ToPort: types.Int64Value(int64(r.ToPort)), CIDRBlocks: r.CIDRs})
+	}
+	v, d := types.SetValueFrom(ctx, ruleType, ms)
+	if d.HasError() {
+		return v, fmt.Errorf("record the rules: %s", diagText(d))
+	}
+	return v, nil
+}
+
+func sameRule(x, y cloud.Rule) bool {
+	return x.Protocol == y.Protocol && x.FromPort == y.FromPort && x.ToPort == y.ToPort && slices.Equal(x.CIDRs, y.CIDRs)
+}
+
+func diagText(d diag.Diagnostics) string {
+	var parts []string
+	for _, e := range d.Errors() {
+		parts = append(parts, e.Summary()+": "+e.Detail())
+	}
+	return strings.Join(parts, "; ")
 }

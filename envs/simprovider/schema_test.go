@@ -25,6 +25,7 @@ var realSchema = map[string]map[string]string{
 	},
 	"aws_security_group": {
 		"name": "optional", "description": "optional", "vpc_id": "optional", "tags": "optional",
+		"ingress": "optional", "egress": "optional",
 		"id": "computed", "arn": "computed", "owner_id": "computed", "tags_all": "computed",
 	},
 	"aws_db_subnet_group": {

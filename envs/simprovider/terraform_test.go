@@ -368,3 +368,101 @@ func TestAllowedAccountIDs(t *testing.T) {
 		t.Errorf("plan against another account: %v\n%s", err, out)
 	}
 }
+
+// stateValue is an attribute of a resource in the workspace's state.
+func (w *workspace) stateValue(address, name string) string {
+	w.t.Helper()
+	var st struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Address string         `json:"address"`
+					Values  map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal([]byte(w.terraform([]string{"show", "-json"})), &st); err != nil {
+		w.t.Fatal(err)
+	}
+	for _, r := range st.Values.RootModule.Resources {
+		if r.Address == address {
+			if v, ok := r.Values[name].(string); ok {
+				return v
+			}
+		}
+	}
+	w.t.Fatalf("no %s.%s in the state", address, name)
+	return ""
+}
+
+// TestSimOpenPortIsDrift: each change the sim console makes outside
+// Terraform (open a port, resize a database, delete a DNS record) shows as
+// drift in a refresh-only plan with the real terraform.
+func TestSimOpenPortIsDrift(t *testing.T) {
+	w := newWorkspace(t, sandboxTF)
+	w.terraform([]string{"init", "-input=false", "-no-color"})
+	w.terraform([]string{"apply", "-auto-approve", "-input=false", "-no-color"})
+	w.terraform([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, 0)
+
+	ctx := context.Background()
+	a := w.account("dana@acme.example")
+	rule := cloud.Rule{Protocol: "tcp", FromPort: 22, ToPort: 22, CIDRs: []string{"0.0.0.0/0"}}
+	if err := a.AuthorizeIngress(ctx, w.stateValue("aws_security_group.db", "id"), rule); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ModifyInstance(ctx, "dev-alice-db", "db.r6g.large", ""); err != nil {
+		t.Fatal(err)
+	}
+	zone := w.stateValue("aws_route53_zone.private", "zone_id")
+	rec, err := a.Record(ctx, zone, "orders-db.dev-alice.acme.internal", "CNAME")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DeleteRecord(ctx, zone, rec); err != nil {
+		t.Fatal(err)
+	}
+
+	w.terraform([]string{"plan", "-refresh-only", "-input=false", "-no-color", "-out=drift.tfplan"}, 0)
+	drift := map[string]map[string]any{}
+	deleted := map[string]bool{}
+	for _, d := range w.show("drift.tfplan").ResourceDrift {
+		drift[d.Address] = d.Change.After
+		deleted[d.Address] = slices.Contains(d.Change.Actions, "delete")
+	}
+	for _, tc := range []struct {
+		change, address string
+		check           func(after map[string]any) bool
+	}{
+		{"open a port", "aws_security_group.db", func(after map[string]any) bool {
+			in, _ := after["ingress"].([]any)
+			if len(in) != 1 {
+				return false
+			}
+			r, _ := in[0].(map[string]any)
+			return r["protocol"] == "tcp" && r["from_port"] == 22.0 && r["to_port"] == 22.0
+		}},
+		{"resize a database", "aws_db_instance.db", func(after map[string]any) bool { return after["instance_class"] == "db.r6g.large" }},
+		{"delete a DNS record", "aws_route53_record.db", func(map[string]any) bool { return deleted["aws_route53_record.db"] }},
+	} {
+		after, ok := drift[tc.address]
+		if !ok || !tc.check(after) {
+			t.Errorf("%s: the refresh-only plan shows no drift of %s (got %v)", tc.change, tc.address, after)
+		}
+	}
+
+	// As with AWS's provider, rules left out of the configuration are not
+	// managed; declared (as blocks), Terraform makes the account's rules
+	// exactly those: the opened port is closed.
+	w.write(strings.Replace(sandboxTF, "vpc_id = aws_vpc.this.id\n}\n\nresource \"aws_db_subnet_group\"",
+		"vpc_id = aws_vpc.this.id\n  ingress {\n    protocol    = \"tcp\"\n    from_port   = 5432\n    to_port     = 5432\n    cidr_blocks = [\"10.0.0.0/16\"]\n  }\n}\n\nresource \"aws_db_subnet_group\"", 1))
+	w.terraform([]string{"apply", "-auto-approve", "-input=false", "-no-color"})
+	g, err := a.SecurityGroup(ctx, w.stateValue("aws_security_group.db", "id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (cloud.Rule{Protocol: "tcp", FromPort: 5432, ToPort: 5432, CIDRs: []string{"10.0.0.0/16"}}); len(g.Ingress) != 1 || !sameRule(g.Ingress[0], want) {
+		t.Errorf("after apply, the group's ingress is %+v, want only %+v", g.Ingress, want)
+	}
+	w.terraform([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, 0)
+}

@@ -631,31 +631,14 @@ again replaces it.`,
 	}
 }
 
-// validOperation reports whether op names an API operation (an upper-case
-// letter, then letters and digits) or is "*".
-func validOperation(op string) bool {
-	if op == "*" {
-		return true
-	}
-	if op == "" || len(op) > 64 || op[0] < 'A' || op[0] > 'Z' {
-		return false
-	}
-	for _, r := range op {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
 func runFaultsSet(ctx context.Context, s *session, o faultSetOptions) error {
 	switch {
 	case o.service == "":
 		return usageError{"needs --service: one of " + strings.Join(faultServices, ", ")}
 	case !slices.Contains(faultServices, o.service):
 		return usageError{fmt.Sprintf("--service %q: want one of %s", o.service, strings.Join(faultServices, ", "))}
-	case !validOperation(o.operation):
-		return usageError{fmt.Sprintf("--operation %q: want an API operation such as CreateDBSnapshot, or *", o.operation)}
+	case fake.CheckOperation(o.service, o.operation) != nil:
+		return usageError{"--operation: " + fake.CheckOperation(o.service, o.operation).Error()}
 	case o.kind == "":
 		return usageError{"needs --kind: one of " + strings.Join(faultKinds, ", ")}
 	case !slices.Contains(faultKinds, o.kind):

@@ -38,6 +38,8 @@ type Archetype struct {
 	// Risk extends the workspace's risk rules for this archetype's
 	// environments.
 	Risk RiskRules
+	// Hooks are the commands a clone runs before and after deploying.
+	Hooks Hooks
 	// Files are the module's files relative to Dir, sorted, without
 	// archetype.yaml. Templates are among them, with their suffix.
 	Files     []string
@@ -171,6 +173,7 @@ func decodeArchetype(name, dir string, data []byte) (*Archetype, Diagnostics) {
 	d.object(root, "", map[string]fieldFunc{
 		"description": func(v *yaml.Node, p string) { a.Description, _ = d.str(v, p) },
 		"risk":        func(v *yaml.Node, p string) { d.decodeRisk(v, p, &a.Risk) },
+		"hooks":       func(v *yaml.Node, p string) { d.decodeHooks(v, p, a) },
 		"inputs": func(v *yaml.Node, p string) {
 			v = d.resolve(v)
 			if v == nil {

@@ -21,6 +21,10 @@ func FuzzLoadWorkspace(f *testing.F) {
 	f.Add([]byte("risk: {growth_factor: 5, max_changes: 10}\n"), []byte("risk: {growth_factor: 8, max_changes: 1000}\ninputs: {c: {type: cidr, default: 10.0.0.0/8}}\n"), []byte("archetype: web\naccount: \"111111111111\"\ncreated: 2999-01-01\nttl: 1d\n"), []byte("x"))
 	f.Add([]byte("terraform: {binary: ./nope}\ndefaults: {region: eu-west-1}\n"), []byte("inputs: {c: {type: list, items: cidr, default: [10.0.0.0/16, 10.0.1.0/24]}}\n"), []byte("archetype: web\naccount: \"111111111111\"\ncreated: 2026-11-21T12:04:59Z\n"), []byte(""))
 	f.Add([]byte("terraform: {binary: \"\\x00\"}\nrisk: {growth_factor: 1e308}\n"), []byte("risk: {growth_factor: 1.0000001}\n"), []byte("archetype: web\naccount: \"111111111111\"\ncreated: 2026-11-22\ninputs: {c: 10.0.0.0/8}\n"), []byte(""))
+	// Hooks: a program path checked against the archetype's files, names
+	// shared across phases, durations and retry counts.
+	f.Add([]byte("name: x\n"), []byte("hooks:\n  pre_deploy: [{name: a, run: [./main.tf], timeout: 1s, retries: 2}]\n  post_deploy: [{name: a, run: [../x]}, {run: []}, true]\n"), []byte("archetype: web\naccount: \"111111111111\"\n"), []byte(""))
+	f.Add([]byte("name: x\n"), []byte("hooks: {post_deploy: [{name: b, run: ['', x], timeout: -5m, retries: 1e9}], other: 1}\n"), []byte("archetype: web\naccount: \"111111111111\"\n"), []byte(""))
 	f.Fuzz(func(t *testing.T, settings, archetype, env, tmpl []byte) {
 		fsys := fstest.MapFS{
 			"envbench.yaml":                  {Data: settings},

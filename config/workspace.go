@@ -190,6 +190,7 @@ func (ws *Workspace) loadArchetypes() error {
 		a, diags := decodeArchetype(name, dir, data)
 		diags = append(diags, a.Risk.checkTightens(a.File, ws.Settings.Risk)...)
 		diags = append(diags, a.loadFiles(ws.fsys)...)
+		diags = append(diags, a.checkHookFiles()...)
 		ws.Archetypes = append(ws.Archetypes, a)
 		ws.archetypeDiags[name] = diags.Sort()
 	}

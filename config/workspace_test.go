@@ -144,7 +144,7 @@ func TestValidationRules(t *testing.T) {
 		{"merge key", map[string]string{"envbench.yaml": "x: &d {name: a}\n<<: *d\n"}, "envbench.yaml", 0, 0, "", "merge keys (<<) are not supported"},
 
 		// archetype.yaml
-		{"archetype unknown key", map[string]string{"archetypes/web/archetype.yaml": "descripton: x\n"}, "archetypes/web/archetype.yaml", 1, 1, "descripton", "unknown field; allowed: description, inputs, risk"},
+		{"archetype unknown key", map[string]string{"archetypes/web/archetype.yaml": "descripton: x\n"}, "archetypes/web/archetype.yaml", 1, 1, "descripton", "unknown field; allowed: description, hooks, inputs, risk"},
 		{"archetype inputs not a mapping", map[string]string{"archetypes/web/archetype.yaml": "inputs: [a]\n"}, "archetypes/web/archetype.yaml", 1, 9, "inputs", "want a mapping of input names"},
 		{"input missing type", arch("  a:\n    required: true\n"), "archetypes/web/archetype.yaml", 3, 5, "inputs.a", "missing type; want one of string, number, bool, cidr, enum, list, map"},
 		{"input unknown type", arch("  a:\n    type: int\n"), "archetypes/web/archetype.yaml", 3, 11, "inputs.a.type", `unknown type "int"`},

@@ -93,7 +93,7 @@ func (e *AttemptTimeoutError) Unwrap() error { return e.Err }
 // errors marked retryable by envs/cloud (throttling, 5xx, timeouts), a
 // Terraform error whose Retryable() is true (state-lock contention), a lost
 // race for an environment's lock (ErrLockRace), or an attempt that ran out
-// of its step's Timeout. This is the one place that decides; anything else
+// of its step's Timeout, or a hook that failed (HookError). This is the one place that decides; anything else
 // fails the step at once.
 func Retryable(err error) bool {
 	if err == nil {
@@ -104,6 +104,10 @@ func Retryable(err error) bool {
 	}
 	var timeout *AttemptTimeoutError
 	if errors.As(err, &timeout) {
+		return true
+	}
+	var hook *HookError
+	if errors.As(err, &hook) {
 		return true
 	}
 	var tfErr *tf.Error

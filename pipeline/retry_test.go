@@ -29,6 +29,7 @@ func TestRetryableClassifies(t *testing.T) {
 		{"terraform cancelled", &tf.Error{Op: "apply", Kind: tf.KindCancelled}, false},
 		{"lock race", &LockRaceError{Env: "qa", Reason: "x"}, true},
 		{"locked", &LockedError{Env: "qa"}, false},
+		{"hook failed", fmt.Errorf("post-deploy: %w", &HookError{Hook: "check", ExitCode: 1}), true},
 		{"attempt timeout", &AttemptTimeoutError{Step: StepPlan, Timeout: time.Second, Err: context.DeadlineExceeded}, true},
 		{"the run's deadline", context.DeadlineExceeded, false},
 		{"cancelled", context.Canceled, false},

@@ -38,7 +38,11 @@ func CopyExample(tb testing.TB, name string) string {
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644|info.Mode().Perm()&0o111)
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -19,6 +19,9 @@ func FuzzLoadWorkspace(f *testing.F) {
 	f.Add([]byte("defaults: {region: eu-west-1}\n"), []byte("inputs: {e: {type: enum, values: [a], default: a}, m: {type: map}}\n"), []byte("archetype: web\naccount: \"111111111111\"\ninputs: {e: b, m: {k: [v]}}\n"), []byte(""))
 	// The checks against the workspace's rules, the clock and the disk.
 	f.Add([]byte("risk: {growth_factor: 5, max_changes: 10}\n"), []byte("risk: {growth_factor: 8, max_changes: 1000}\ninputs: {c: {type: cidr, default: 10.0.0.0/8}}\n"), []byte("archetype: web\naccount: \"111111111111\"\ncreated: 2999-01-01\nttl: 1d\n"), []byte("x"))
+	f.Add([]byte("state: s3://acme-state/envbench\n"), []byte(""), []byte("archetype: web\naccount: \"111111111111\"\n"), []byte(""))
+	f.Add([]byte("state: gs://x/y\n"), []byte(""), []byte(""), []byte(""))
+	f.Add([]byte("state: s3:///p\nstate: [1]\n"), []byte(""), []byte(""), []byte(""))
 	f.Add([]byte("terraform: {binary: ./nope}\ndefaults: {region: eu-west-1}\n"), []byte("inputs: {c: {type: list, items: cidr, default: [10.0.0.0/16, 10.0.1.0/24]}}\n"), []byte("archetype: web\naccount: \"111111111111\"\ncreated: 2026-11-21T12:04:59Z\n"), []byte(""))
 	f.Add([]byte("terraform: {binary: \"\\x00\"}\nrisk: {growth_factor: 1e308}\n"), []byte("risk: {growth_factor: 1.0000001}\n"), []byte("archetype: web\naccount: \"111111111111\"\ncreated: 2026-11-22\ninputs: {c: 10.0.0.0/8}\n"), []byte(""))
 	// Hooks: a program path checked against the archetype's files, names

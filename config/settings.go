@@ -41,6 +41,10 @@ type Settings struct {
 	DefaultRegion string
 	// Risk extends the built-in risk review rules for every environment.
 	Risk RiskRules
+	// State is where run journals and locks live: the zero value keeps them
+	// in local files under .envbench/; `state: s3://bucket/prefix` (team
+	// mode) keeps them in that bucket.
+	State StateLocation
 
 	binaryPos Position // where terraform.binary is set
 }
@@ -77,6 +81,15 @@ func decodeSettings(file string, data []byte) (Settings, Diagnostics) {
 			})
 		},
 		"risk": func(v *yaml.Node, p string) { d.decodeRisk(v, p, &s.Risk) },
+		"state": func(v *yaml.Node, p string) {
+			if raw, ok := d.str(v, p); ok {
+				loc, err := ParseStateLocation(raw)
+				if err != nil {
+					d.errorf(v, p, "%v", err)
+				}
+				s.State = loc
+			}
+		},
 		"defaults": func(v *yaml.Node, p string) {
 			d.object(v, p, map[string]fieldFunc{
 				"region": func(v *yaml.Node, p string) {

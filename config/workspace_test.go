@@ -126,7 +126,7 @@ func TestValidationRules(t *testing.T) {
 		message  string // substring
 	}{
 		// envbench.yaml
-		{"settings unknown key", map[string]string{"envbench.yaml": "name: x\nclouds: aws\n"}, "envbench.yaml", 2, 1, "clouds", "unknown field; allowed: cloud, defaults, description, name, risk, terraform"},
+		{"settings unknown key", map[string]string{"envbench.yaml": "name: x\nclouds: aws\n"}, "envbench.yaml", 2, 1, "clouds", "unknown field; allowed: cloud, defaults, description, name, risk, state, terraform"},
 		{"settings wrong type", map[string]string{"envbench.yaml": "name: [a, b]\n"}, "envbench.yaml", 1, 7, "name", "want a string, got a list"},
 		{"settings unknown cloud", map[string]string{"envbench.yaml": "cloud: gcp\n"}, "envbench.yaml", 1, 8, "cloud", `unknown cloud "gcp"; want aws or simulated`},
 		{"settings bad default region", map[string]string{"envbench.yaml": "defaults:\n  region: Europe\n"}, "envbench.yaml", 2, 11, "defaults.region", "not an AWS region name"},

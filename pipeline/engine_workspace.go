@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -9,11 +10,22 @@ import (
 
 // NewEngine is the engine for runs in c's workspace, sending every event to
 // sink: opts' Journal, Locks, Clock and Halt, and where they are nil the
-// workspace's own: a LocalJournal and LocalLocks under c.Root. Run logs go
+// workspace's own (OpenStores): a LocalJournal and LocalLocks under c.Root,
+// or in team mode (state: s3://...) the bucket's, opened on first use.
+// Run logs go
 // to RunLogPath under c.Root whatever the journal. This is the one place
 // that chooses the stores of a run.
 func NewEngine(c *envs.Catalog, opts Options, sink func(Event)) *Engine {
 	e := &Engine{Journal: opts.Journal, Locks: opts.Locks, Clock: opts.Clock, Sink: sink, Halt: opts.Halt, Logs: LocalLogs(c.Root)}
+	if c.Settings.State.Shared() && (e.Journal == nil || e.Locks == nil) {
+		l := &lazyStores{open: func() (Stores, error) { return OpenStores(context.Background(), c, opts) }}
+		if e.Journal == nil {
+			e.Journal = lazyJournal{l}
+		}
+		if e.Locks == nil {
+			e.Locks = lazyLocks{l}
+		}
+	}
 	if e.Journal == nil {
 		e.Journal = LocalJournal{Root: c.Root}
 	}

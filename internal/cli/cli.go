@@ -121,7 +121,7 @@ type command struct {
 	args    string
 	summary string
 	help    string
-	nargs   int    // the number of positional arguments
+	nargs   int    // the number of positional arguments; -n: at most n
 	need    string // what to say when they are not nargs
 	bind    func(fs *flag.FlagSet) func(ctx context.Context, s *session) error
 	// sub, when set, runs a command with subcommands of its own (sim): it
@@ -140,6 +140,8 @@ func commands() []command {
 		applyCommand(),
 		teardownCommand(),
 		reapCommand(),
+		runsCommand(),
+		unlockCommand(),
 		versionCommand(),
 		simCommand(),
 	}
@@ -245,7 +247,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 
 // checkArgs checks the number of positional arguments.
 func checkArgs(c command, args []string) error {
-	if len(args) == c.nargs {
+	if len(args) == c.nargs || (c.nargs < 0 && len(args) <= -c.nargs) {
 		return nil
 	}
 	if c.nargs == 0 {

@@ -16,6 +16,7 @@ func FuzzCommandLine(f *testing.F) {
 	for _, seed := range []string{
 		"validate", "list\x00--json", "render\x00qa", "render", "render\x00qa\x00--workspace", "list\x00--workspace\x00",
 		"show-plan\x00--env\x00qa\x00/dev/null", "version\x00--help", "help\x00list", "list\x00--json=maybe", "list\x00--\x00x", "frob",
+		"runs", "runs\x00qa\x00--json", "runs\x00--limit\x00-1", "unlock\x00qa", "unlock\x00qa\x00--force", "unlock",
 	} {
 		f.Add(seed)
 	}

@@ -7,6 +7,7 @@ package tf
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -279,6 +280,25 @@ func (r *Runner) Show(ctx context.Context, planFile string) ([]byte, error) {
 		return nil, newError(ctx, "show", nil, fmt.Errorf("terraform show -json printed no JSON plan: %q", truncate(stdout.String(), 200)))
 	}
 	return stdout.Bytes(), nil
+}
+
+// Output returns the root module's outputs as `terraform output -json`
+// prints them (name to value, type and sensitive), for envs.DecodeOutputs.
+// Sensitive values are in it: the caller keeps them out of logs and
+// journals (envs.Outputs.ForJournal).
+func (r *Runner) Output(ctx context.Context) ([]byte, error) {
+	outs, err := r.tf.Output(ctx)
+	if err != nil {
+		return nil, newError(ctx, "output", nil, err)
+	}
+	if outs == nil {
+		outs = map[string]tfexec.OutputMeta{}
+	}
+	data, err := json.Marshal(outs)
+	if err != nil {
+		return nil, fmt.Errorf("encode terraform outputs: %w", err)
+	}
+	return data, nil
 }
 
 // Apply applies exactly the saved plan in planFile, streaming per-resource

@@ -2,6 +2,7 @@ package tf
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -209,5 +210,37 @@ func TestFind(t *testing.T) {
 	}
 	if _, err := Find("nope"); err == nil || !strings.Contains(err.Error(), "terraform.binary") {
 		t.Errorf("configured missing: %v", err)
+	}
+}
+
+// TestOutputIsTerraformsJSON: Output runs `terraform output -json` and gives
+// its outputs back in that shape, sensitive flag included.
+func TestOutputIsTerraformsJSON(t *testing.T) {
+	r, log := fake(t, nil)
+	data, err := r.Output(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs map[string]struct {
+		Sensitive bool
+		Value     string
+	}
+	if err := json.Unmarshal(data, &outs); err != nil {
+		t.Fatalf("%s: %v", data, err)
+	}
+	if outs["endpoint"].Value != "db.internal:5432" || outs["endpoint"].Sensitive || !outs["password"].Sensitive {
+		t.Errorf("outputs %s", data)
+	}
+	if c := calls(t, log); len(c) == 0 || !strings.HasPrefix(c[len(c)-1], "output -no-color -json |") {
+		t.Errorf("calls %q", c)
+	}
+}
+
+// TestOutputFailureSaysWhat: a failing `terraform output` is an error
+// naming the operation.
+func TestOutputFailureSaysWhat(t *testing.T) {
+	r, _ := fake(t, map[string]string{"FAKE_TF_FAIL": "output"})
+	if _, err := r.Output(context.Background()); err == nil || !strings.Contains(err.Error(), "output") {
+		t.Errorf("err %v", err)
 	}
 }

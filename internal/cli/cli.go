@@ -138,6 +138,7 @@ func commands() []command {
 		planCommand(),
 		showPlanCommand(),
 		applyCommand(),
+		cloneCommand(),
 		teardownCommand(),
 		reapCommand(),
 		runsCommand(),

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,7 +80,15 @@ func TestCloneDevAlice(t *testing.T) {
 		t.Errorf("a lock remains: %v", err)
 	}
 
-	// Cloned again, nothing changes and the plan is empty.
+	// Torn down, its outputs go with it.
+	if _, err := Teardown(ctx, open(t, root), "dev-alice", TeardownOptions{Confirm: "dev-alice"}, nil); err != nil && !errors.Is(err, ErrLeftovers) {
+		t.Fatalf("teardown: %v", err)
+	}
+	if _, err := os.Stat(envs.OutputsPath(root, "dev-alice")); !os.IsNotExist(err) {
+		t.Errorf("the outputs file outlived the teardown: %v", err)
+	}
+
+	// Cloned again, it comes back with the same resources.
 	var again recorder
 	res2, err := Clone(ctx, open(t, root), "dev-alice", CloneOptions{AutoApprove: true}, again.sink)
 	if err != nil {
@@ -88,8 +97,8 @@ func TestCloneDevAlice(t *testing.T) {
 	if n, _ := stateInstances(envs.WorkDir(root, "dev-alice")); n != inState {
 		t.Errorf("a second clone left %d resource(s) in the state, the first %d", n, inState)
 	}
-	if s := res2.Plan.Plan.Summary(); s[envs.ActionCreate]+s[envs.ActionDelete]+s[envs.ActionReplace] != 0 {
-		t.Errorf("a second clone planned %v", s)
+	if s := res2.Plan.Plan.Summary(); s[envs.ActionDelete]+s[envs.ActionReplace] != 0 {
+		t.Errorf("a clone after teardown planned %v", s)
 	}
 }
 

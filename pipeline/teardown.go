@@ -410,6 +410,10 @@ func (t *teardown) destroyStep() StepDef {
 					_ = os.Remove(f)
 				}
 			}
+			// The outputs named what is gone now.
+			if err := os.Remove(envs.OutputsPath(t.c.Root, t.e.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("remove the outputs of %s: %w", t.e.Name, err)
+			}
 			r.Say(fmt.Sprintf("%d resource(s) destroyed", len(rec.Completed)))
 			return nil
 		},

@@ -1,5 +1,5 @@
 // Package cli holds envbench's headless commands (validate, list, render,
-// plan, show-plan, apply, teardown, reap, version, and sim with
+// plan, show-plan, apply, clone, teardown, reap, runs, unlock, version, and sim with
 // subcommands of its own):
 // their flags, argument checks, progress and review printing, and exit
 // codes. Each command lives in a file of its own with its own options; Run

@@ -81,3 +81,19 @@ func TestOpenUnregisteredKind(t *testing.T) {
 		t.Errorf("opened %#v, want %#v", got, want)
 	}
 }
+
+// TestCloneAndTeardownSayHowHeadless: C and T on the environment screen
+// open the run screen, which cannot yet ask for a plan's approval or the
+// typed name; the footer says which command does it.
+func TestCloneAndTeardownSayHowHeadless(t *testing.T) {
+	for key, want := range map[string]string{
+		"C": "clone is not in the TUI yet; in a terminal: envbench clone dev-alice --auto-approve",
+		"T": "teardown is not in the TUI yet; in a terminal: envbench teardown dev-alice --confirm dev-alice",
+	} {
+		m, _ := demoModel(t)
+		typeKeys(m, "enter", key)
+		if got := footer(m); !strings.Contains(got, want) {
+			t.Errorf("%s: footer %q, want %q", key, got, want)
+		}
+	}
+}

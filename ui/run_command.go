@@ -31,6 +31,14 @@ func openRun(m *Model, o screen.Open) (string, screen.Screen, error) {
 	switch {
 	case !ok:
 		return "", nil, fmt.Errorf("no environment named %q", o.Env)
+	case o.Pipeline == "clone" || o.Pipeline == "teardown":
+		// Until the run screen can ask for the review's approval and the
+		// typed name, these run headless only: say how.
+		how := "envbench clone " + o.Env + " --auto-approve"
+		if o.Pipeline == "teardown" {
+			how = "envbench teardown " + o.Env + " --confirm " + o.Env
+		}
+		return "", nil, fmt.Errorf("%s is not in the TUI yet; in a terminal: %s", o.Pipeline, how)
 	case o.Pipeline != "plan":
 		return "", nil, fmt.Errorf("run: no pipeline named %q; pipelines: %v", o.Pipeline, runPipelines)
 	case m.ctx.Runner == nil:

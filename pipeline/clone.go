@@ -89,7 +89,7 @@ func clonePipeline(c *envs.Catalog, e *envs.Environment, res *CloneResult, a *ap
 	steps = append(steps, plan.Steps...)
 	steps = append(steps, StepDef{Name: StepGate, Describe: func(context.Context, *Run) string { return "deciding whether the plan may be applied" },
 		Action: func(_ context.Context, r *Run) error { return gate(r, res.Plan, opts) }})
-	steps = append(steps, a.pipeline().Steps...)
+	steps = append(steps, a.pipeline().Steps[0], cloneApplyStep(a))
 	steps = append(steps, StepDef{Name: StepOutputs, Describe: func(context.Context, *Run) string { return "recording outputs" },
 		Action: func(ctx context.Context, r *Run) error { return recordOutputs(ctx, r, a, res) }})
 	steps = append(steps, HookSteps(c, e, config.PostDeploy)...)

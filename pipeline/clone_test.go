@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/envbench/envbench/config"
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/tf"
 )
 
 // TestCloneDevAlice clones the demo's sandbox on the simulated account: the
@@ -124,5 +126,128 @@ func TestCloneGate(t *testing.T) {
 				t.Fatalf("gate: %v, want ok=%v %q", err, tc.ok, tc.want)
 			}
 		})
+	}
+}
+
+// TestCloneResumesAnInterruptedApply: a clone cut short once its apply has
+// made a resource is resumed; the apply is finished by a new plan within
+// the reviewed one, and the state and the account end as after an
+// uninterrupted clone, with no lock left.
+func TestCloneResumesAnInterruptedApply(t *testing.T) {
+	terraform(t)
+	root := demo(t)
+	// A plan first seeds the simulation, so its leftovers are known before.
+	if _, err := Plan(context.Background(), open(t, root), "dev-alice", "", Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := taggedWith(t, sandboxAccount(t, root, "alice@acme.example"), "dev-alice")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	res, err := Clone(ctx, open(t, root), "dev-alice", CloneOptions{AutoApprove: true}, func(e Event) {
+		if e.Kind == Terraform && e.Step == StepApply && e.TF != nil && e.TF.Type == tf.EventApplyComplete {
+			once.Do(cancel)
+		}
+	})
+	if err == nil {
+		t.Fatal("the cut-short clone succeeded")
+	}
+	inState, _ := stateInstances(envs.WorkDir(root, "dev-alice"))
+	if inState == 0 || inState >= 8 {
+		t.Fatalf("the interrupted apply left %d resource(s) in the state, want some of 8", inState)
+	}
+
+	var rec recorder
+	resumed, err := ResumeClone(context.Background(), open(t, root), "dev-alice", res.RunID, Options{}, rec.sink)
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, rec.logs())
+	}
+	if !strings.Contains(rec.logs()+sayings(rec.events), "within the reviewed plan") {
+		t.Errorf("the resumed apply did not plan again within the reviewed plan")
+	}
+	n, err := stateInstances(envs.WorkDir(root, "dev-alice"))
+	if err != nil || n != 8 {
+		t.Fatalf("state after resume: %d, %v; want the 8 an uninterrupted clone makes", n, err)
+	}
+	ids := stateIdentities(envs.WorkDir(root, "dev-alice"))
+	made := 0
+	for _, arn := range taggedWith(t, sandboxAccount(t, root, "alice@acme.example"), "dev-alice") {
+		if slices.Contains(before, arn) {
+			continue
+		}
+		made++
+		if !ids[arn] && !anyIn(ids, arn) {
+			t.Errorf("the account holds %s, which the state does not name: a stray of the interrupted apply", arn)
+		}
+	}
+	if made == 0 {
+		t.Errorf("the clone made nothing tagged for dev-alice")
+	}
+	if resumed.Outputs["database_identifier"].Text() == "" {
+		t.Errorf("the resumed clone recorded no outputs: %v", resumed.Outputs)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".envbench", "locks", "dev-alice.json")); !os.IsNotExist(err) {
+		t.Errorf("a lock remains: %v", err)
+	}
+}
+
+func sayings(events []Event) string {
+	var out []string
+	for _, e := range events {
+		out = append(out, e.Message)
+	}
+	return strings.Join(out, "\n")
+}
+
+// anyIn says whether arn ends with one of the state's identities (an id
+// rather than an ARN).
+func anyIn(ids map[string]bool, arn string) bool {
+	for id := range ids {
+		if id != "" && strings.HasSuffix(arn, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCloneResumeStopsForReview: when what Terraform reads changed after
+// the review, the resumed apply's new plan is not within the reviewed one: the
+// run stops needing review, naming what is new, and applies nothing more.
+func TestCloneResumeStopsForReview(t *testing.T) {
+	terraform(t)
+	root := demo(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	res, err := Clone(ctx, open(t, root), "dev-alice", CloneOptions{AutoApprove: true}, func(e Event) {
+		if e.Kind == Terraform && e.Step == StepApply && e.TF != nil && e.TF.Type == tf.EventApplyComplete {
+			once.Do(cancel)
+		}
+	})
+	if err == nil {
+		t.Fatal("the cut-short clone succeeded")
+	}
+	inState, _ := stateInstances(envs.WorkDir(root, "dev-alice"))
+	// The rendered inputs change under the run (a resumed run renders
+	// nothing again: it applies what it reviewed).
+	file := filepath.Join(envs.WorkDir(root, "dev-alice"), config.VarsFile)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(data), "ghcr.io/acme/orders:payments-migration", "ghcr.io/acme/orders:other", 1)
+	if changed == string(data) {
+		t.Fatal("the demo's dev-alice no longer sets service_image")
+	}
+	if err := os.WriteFile(file, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ResumeClone(context.Background(), open(t, root), "dev-alice", res.RunID, Options{}, nil)
+	var nr *NeedsReviewError
+	if !errors.As(err, &nr) || !errors.Is(err, ErrNeedsReview) || !strings.Contains(err.Error(), "aws_ecs_service.app") {
+		t.Fatalf("resume after a change: %v, want it to need review of aws_ecs_service.app", err)
+	}
+	if n, _ := stateInstances(envs.WorkDir(root, "dev-alice")); n != inState {
+		t.Errorf("the state went from %d to %d resources without review", inState, n)
 	}
 }

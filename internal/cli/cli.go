@@ -1,5 +1,5 @@
 // Package cli holds envbench's headless commands (validate, list, render,
-// plan, show-plan, apply, clone, teardown, reap, runs, unlock, version, and sim with
+// plan, show-plan, apply, clone, resume, teardown, reap, runs, unlock, version, and sim with
 // subcommands of its own):
 // their flags, argument checks, progress and review printing, and exit
 // codes. Each command lives in a file of its own with its own options; Run
@@ -139,6 +139,7 @@ func commands() []command {
 		showPlanCommand(),
 		applyCommand(),
 		cloneCommand(),
+		resumeCommand(),
 		teardownCommand(),
 		reapCommand(),
 		runsCommand(),

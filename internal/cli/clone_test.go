@@ -43,4 +43,17 @@ func TestCloneCommand(t *testing.T) {
 			t.Errorf("clone's progress lacks step %q:\n%s", want, r.stderr)
 		}
 	}
+
+	// resume: a finished run has nothing to resume; an unknown id is a
+	// usage error.
+	id, _, _ := strings.Cut(strings.TrimPrefix(r.stdout, "Cloned dev-alice (run "), ")")
+	if res := envbench(t, root, "resume", id); res.code != 0 || !strings.Contains(res.stdout, "clone run "+id+" of dev-alice had already succeeded") {
+		t.Errorf("resume %s: exit %d\n%s%s", id, res.code, res.stdout, res.stderr)
+	}
+	if res := envbench(t, root, "resume", "20200101T000000Z-000000"); res.code != ExitUsage || !strings.Contains(res.stderr, "no run with that id: 20200101T000000Z-000000") {
+		t.Errorf("resume of an unknown run: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := envbench(t, root, "resume"); res.code != ExitUsage || !strings.Contains(res.stderr, "one run id") {
+		t.Errorf("resume without an id: exit %d\n%s", res.code, res.stderr)
+	}
 }

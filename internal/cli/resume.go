@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/envbench/envbench/pipeline"
+)
+
+func resumeCommand() command {
+	return command{
+		name:    "resume",
+		args:    "RUN_ID",
+		summary: "go on with an interrupted or failed run (clone, teardown, plan, apply)",
+		help: `Resumes the run RUN_ID from its journal (envbench runs lists them): the
+steps that finished are skipped, the step that was in flight is checked
+(done: skipped; else run again), and the run goes on from there, under
+the same run id, with the approval or confirmation the run was given.
+An apply that was cut short is finished by a new plan, applied only when
+its changes are within the reviewed plan; otherwise the run stops for
+review and says what is new.
+
+Exit status: 0 resumed and finished, or the run had already succeeded
+(it says so); 1 the resumed run failed, the run is still going in another
+process (its lock names it), or it stopped for review; 2 usage error or
+no run with that id.`,
+		nargs: 1,
+		need:  "one run id: envbench resume RUN_ID (envbench runs lists them)",
+		bind: func(fs *flag.FlagSet) func(context.Context, *session) error {
+			return func(ctx context.Context, s *session) error { return runResume(ctx, s) }
+		},
+	}
+}
+
+func runResume(ctx context.Context, s *session) error {
+	id := s.args[0]
+	c, err := s.catalog()
+	if err != nil {
+		return err
+	}
+	if _, _, err := pipeline.FindRun(ctx, c, pipeline.Options{}, id); err != nil {
+		if errors.Is(err, pipeline.ErrUnknownRun) {
+			return usageError{err.Error()}
+		}
+		return err
+	}
+	if err := prepareSimulation(ctx, s, c); err != nil {
+		return err
+	}
+	progress := newProgress(s)
+	env, kind, err := pipeline.Resume(ctx, c, id, pipeline.Options{}, progress.event)
+	progress.done()
+	if errors.Is(err, pipeline.ErrSucceeded) {
+		fmt.Fprintf(s.stdout, "%s run %s of %s had already succeeded: nothing to resume\n", kind, id, env)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.stdout, "%s run %s of %s resumed and finished\n", kind, id, env)
+	return nil
+}

@@ -1,0 +1,154 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/tf"
+)
+
+// cloneApplyStep is the clone's apply: the reviewed plan, applied, when
+// this process verified it; on a retry or in a resumed run, where part of
+// the plan may be applied already, Terraform plans again and the new plan
+// is applied only if its changes are a subset of the reviewed one's
+// (envs.PlanSubset); otherwise the run stops with a *NeedsReviewError that
+// names what is new. Its probe: the reviewed plan file is gone once an
+// apply of it, or of its subset, finished.
+func cloneApplyStep(a *applyRun) StepDef {
+	return StepDef{Name: StepApply,
+		Describe: func(context.Context, *Run) string { return "terraform apply " + filepath.Base(a.planFile) },
+		Probe: func(context.Context, *Run) (bool, error) {
+			_, err := os.Stat(a.planFile)
+			if errors.Is(err, os.ErrNotExist) {
+				return true, nil
+			}
+			return false, err
+		},
+		Action: func(ctx context.Context, r *Run) error {
+			if a.verified && r.Attempt() == 1 {
+				return a.apply(ctx, r)
+			}
+			return reapply(ctx, r, a)
+		},
+	}
+}
+
+// reapply plans again and applies the new plan if the reviewed plan covers
+// it.
+func reapply(ctx context.Context, r *Run, a *applyRun) error {
+	if a.run == nil {
+		run, err := newTerraform(ctx, a.c, envs.WorkDir(a.c.Root, a.e.Name), r.ID(), a.opts)
+		if err != nil {
+			return err
+		}
+		a.run = run
+	}
+	run := a.run
+	r.SetTerraform(terraformName(run))
+	approved, err := showPlan(ctx, run, a.planFile)
+	if err != nil {
+		return fmt.Errorf("read the reviewed plan: %w", err)
+	}
+	fresh := a.planFile + ".retry" + strconv.Itoa(r.Attempt())
+	defer os.Remove(fresh)
+	if _, err := run.Plan(ctx, fresh, a.src.terraformSink(r)); err != nil {
+		return a.src.sourced(err)
+	}
+	again, err := showPlan(ctx, run, fresh)
+	if err != nil {
+		return err
+	}
+	extra, err := envs.PlanSubset(approved, again)
+	if err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		return &NeedsReviewError{Env: a.e.Name, Extra: extra}
+	}
+	r.Logf("planned again: %s, within the reviewed plan", again.Summary())
+	a.applying = true
+	journal, err := tf.StartApplyJournal(run.Dir(), r.ID(), "apply", a.opts.now())
+	if err != nil {
+		return err
+	}
+	sinkTF := a.src.terraformSink(r)
+	err = run.Apply(ctx, fresh, func(ev tf.Event) {
+		if ev.Summary != nil {
+			a.res.Summary = ev.Summary
+		}
+		journal.Observe(ev)
+		sinkTF(ev)
+	})
+	privateState(run.Dir())
+	rec := journal.Record()
+	a.res.Completed, a.res.InFlight = rec.Completed, rec.InFlight
+	if err == nil || !errors.Is(err, tf.ErrCancelled) && len(rec.InFlight) == 0 {
+		if clearErr := journal.Finish(); clearErr != nil && err == nil {
+			return clearErr
+		}
+	} else {
+		a.res.Interrupted = true
+	}
+	if err != nil {
+		return a.src.sourced(err)
+	}
+	_ = os.Remove(ticketPath(a.planFile))
+	_ = os.Remove(a.planFile)
+	_ = os.Remove(latestPath(a.c.Root, a.e.Name))
+	r.Say("applied")
+	return nil
+}
+
+// showPlan reads a saved plan file back.
+func showPlan(ctx context.Context, run *tf.Runner, planFile string) (*envs.Plan, error) {
+	data, err := run.Show(ctx, planFile)
+	if err != nil {
+		return nil, err
+	}
+	p, err := envs.DecodePlan(data)
+	if err != nil {
+		return nil, fmt.Errorf("terraform show -json %s: %w", filepath.Base(planFile), err)
+	}
+	return p, nil
+}
+
+// ResumeClone goes on with an interrupted or failed clone run from its
+// journal: finished steps are skipped, the step in flight is probed, and an
+// apply cut short is finished by a new plan within the reviewed one (see
+// cloneApplyStep). The approval given to the run holds: the gate is passed
+// again with the run's own --auto-approve and --confirm.
+func ResumeClone(ctx context.Context, c *envs.Catalog, name, runID string, opts Options, sink func(Event)) (*CloneResult, error) {
+	e, err := env(c, name)
+	if err != nil {
+		return nil, err
+	}
+	var res *CloneResult
+	var a *applyRun
+	defer func() {
+		if a != nil {
+			a.cleanup()
+		}
+	}()
+	_, err = NewEngine(c, opts, sink).Resume(ctx, name, runID, func(s RunSummary) (Pipeline, error) {
+		if s.Pipeline != "clone" {
+			return Pipeline{}, fmt.Errorf("run %s is a %s run, not a clone", s.RunID, s.Pipeline)
+		}
+		planFile := s.Args[outPlanFile]
+		if planFile == "" {
+			return Pipeline{}, fmt.Errorf("clone run %s: its journal has no %s argument", s.RunID, outPlanFile)
+		}
+		co := CloneOptions{Options: opts, Confirm: s.Args[outConfirm], AutoApprove: s.Args["auto-approve"] == "true"}
+		res = &CloneResult{RunID: s.RunID, Env: name, OutputsFile: envs.OutputsPath(c.Root, name),
+			Plan: &PlanResult{RunID: s.RunID, Env: name, Protected: e.Protected, PlanFile: planFile}}
+		a = newApplyRun(c, e, planFile, co.Confirm, opts)
+		a.res.RunID = s.RunID
+		res.Apply = a.res
+		return clonePipeline(c, e, res, a, co), nil
+	})
+	return res, err
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/sweep"
 	"github.com/envbench/envbench/envs/tf"
 )
 
@@ -50,9 +51,17 @@ func reapply(ctx context.Context, r *Run, a *applyRun) error {
 	}
 	run := a.run
 	r.SetTerraform(terraformName(run))
+	// Another process may run now, with another envbench binary as the
+	// simulated provider: init again if what it reads changed.
+	if err := run.Init(ctx, a.src.terraformSink(r)); err != nil {
+		return a.src.sourced(err)
+	}
 	approved, err := showPlan(ctx, run, a.planFile)
 	if err != nil {
 		return fmt.Errorf("read the reviewed plan: %w", err)
+	}
+	if err := removeStrays(ctx, r, a); err != nil {
+		return err
 	}
 	fresh := a.planFile + ".retry" + strconv.Itoa(r.Attempt())
 	defer os.Remove(fresh)
@@ -101,6 +110,41 @@ func reapply(ctx context.Context, r *Run, a *applyRun) error {
 	_ = os.Remove(a.planFile)
 	_ = os.Remove(latestPath(a.c.Root, a.e.Name))
 	r.Say("applied")
+	return nil
+}
+
+// removeStrays deletes what this run's session created that the state does
+// not name: a Terraform killed between a create call and its state write
+// leaves such resources, and planning again would try to create them a
+// second time. Each one deleted is logged.
+func removeStrays(ctx context.Context, r *Run, a *applyRun) error {
+	acct, closer, err := envAccount(ctx, a.c, a.e, r.ID(), nil)
+	if closer != nil {
+		defer closer()
+	}
+	if err != nil {
+		return err
+	}
+	known := stateIdentities(envs.WorkDir(a.c.Root, a.e.Name))
+	sw := sweep.Sweeper{}
+	strays, err := sw.Strays(ctx, acct, a.e.Name, a.e.Region, "envbench-"+r.ID(), func(it sweep.Item) bool {
+		return known[it.ARN] || known[it.ID]
+	})
+	if err != nil {
+		return fmt.Errorf("look for what the interrupted apply made: %w", err)
+	}
+	if len(strays.Items) == 0 {
+		return nil
+	}
+	report, err := sw.Execute(ctx, acct, strays, func(it sweep.Item) {
+		r.Logf("stray of the interrupted apply: %s %s: %s", it.Type, it.Label(), it.Outcome)
+	})
+	if err != nil {
+		return err
+	}
+	if !report.Clean() {
+		return fmt.Errorf("%d resource(s) made by the interrupted apply would not delete: %s", len(report.Remaining), report.Remaining[0].Explain())
+	}
 	return nil
 }
 

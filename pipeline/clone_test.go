@@ -157,6 +157,13 @@ func TestCloneResumesAnInterruptedApply(t *testing.T) {
 		t.Fatalf("the interrupted apply left %d resource(s) in the state, want some of 8", inState)
 	}
 
+	// What a Terraform killed between a create call and its state write
+	// leaves: made by the run's session, tagged, in no state.
+	stray := sandboxAccount(t, root, "envbench-"+res.RunID)
+	if err := stray.CreateBucket(context.Background(), "dev-alice-stray", map[string]string{"envbench:env": "dev-alice"}); err != nil {
+		t.Fatal(err)
+	}
+
 	var rec recorder
 	resumed, err := ResumeClone(context.Background(), open(t, root), "dev-alice", res.RunID, Options{}, rec.sink)
 	if err != nil {
@@ -164,6 +171,9 @@ func TestCloneResumesAnInterruptedApply(t *testing.T) {
 	}
 	if !strings.Contains(rec.logs()+sayings(rec.events), "within the reviewed plan") {
 		t.Errorf("the resumed apply did not plan again within the reviewed plan")
+	}
+	if !strings.Contains(rec.logs(), "stray of the interrupted apply: AWS::S3::Bucket dev-alice-stray") {
+		t.Errorf("the stray bucket was not named:\n%s", rec.logs())
 	}
 	n, err := stateInstances(envs.WorkDir(root, "dev-alice"))
 	if err != nil || n != 8 {

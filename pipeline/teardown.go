@@ -489,28 +489,42 @@ func (t *teardown) account(ctx context.Context, r *Run) (*cloud.Account, error) 
 	if t.acct != nil {
 		return t.acct, nil
 	}
-	conn := t.opts.Connector
+	acct, closer, err := envAccount(ctx, t.c, t.e, r.ID(), t.opts.Connector)
+	if closer != nil {
+		t.closers = append(t.closers, closer)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.acct = acct
+	return acct, nil
+}
+
+// envAccount opens e's account and region as the run's session,
+// envbench-<runID>, through conn, or for conn nil the workspace's
+// simulation or AWS; closer, when not nil, releases what it opened. An
+// account other than the one e's file names is refused.
+func envAccount(ctx context.Context, c *envs.Catalog, e *envs.Environment, runID string, conn cloud.Connector) (acct *cloud.Account, closer func(), err error) {
 	if conn == nil {
-		if t.c.Settings.Cloud == config.CloudSimulated {
-			sim, err := fake.OpenWorkspace(ctx, t.c.Root, filepath.Join(t.c.Root, fake.WorkspaceSeed), fake.Options{})
+		if c.Settings.Cloud == config.CloudSimulated {
+			sim, err := fake.OpenWorkspace(ctx, c.Root, filepath.Join(c.Root, fake.WorkspaceSeed), fake.Options{})
 			if err != nil {
-				return nil, fmt.Errorf("simulated AWS: %w", err)
+				return nil, nil, fmt.Errorf("simulated AWS: %w", err)
 			}
-			t.closers = append(t.closers, func() { sim.Close() })
+			closer = func() { sim.Close() }
 			conn = sim
 		} else {
 			conn = &aws.Connector{}
 		}
 	}
-	acct, err := conn.Connect(ctx, cloud.Target{Region: t.e.Region, RoleARN: t.e.Role, SessionName: "envbench-" + r.ID()})
+	acct, err = conn.Connect(ctx, cloud.Target{Region: e.Region, RoleARN: e.Role, SessionName: "envbench-" + runID})
 	if err != nil {
-		return nil, fmt.Errorf("open %s's account %s: %w", t.e.Name, t.e.Account, err)
+		return nil, closer, fmt.Errorf("open %s's account %s: %w", e.Name, e.Account, err)
 	}
-	if t.e.Account != "" && acct.ID != t.e.Account {
-		return nil, fmt.Errorf("open %s's account: the role %s is in account %s, not %s (envs/%s.yaml): nothing is swept", t.e.Name, t.e.Role, acct.ID, t.e.Account, t.e.Name)
+	if e.Account != "" && acct.ID != e.Account {
+		return nil, closer, fmt.Errorf("open %s's account: the role %s is in account %s, not %s (envs/%s.yaml): nothing is swept", e.Name, e.Role, acct.ID, e.Account, e.Name)
 	}
-	t.acct = acct
-	return acct, nil
+	return acct, closer, nil
 }
 
 func (t *teardown) sweeper() sweep.Sweeper {

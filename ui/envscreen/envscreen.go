@@ -49,7 +49,6 @@ type Screen struct {
 	outputs    envs.Outputs
 	outputsErr error // os.ErrNotExist: not cloned yet
 	cursor     int   // selected run
-	offset     int   // first run shown
 }
 
 // loadedMsg carries what the journal, the lock and the outputs file say

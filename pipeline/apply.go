@@ -184,16 +184,23 @@ func (a *applyRun) apply(ctx context.Context, r *Run) error {
 	}
 	a.applying = true
 	defer a.cleanup()
-	res, t := a.res, a.t
+	return a.applyFile(ctx, r, a.run, a.t.WorkDir, a.private)
+}
+
+// applyFile applies planFile with run in workDir, keeping the record of
+// the apply under way, and once it succeeded removes the reviewed plan,
+// its ticket and the pointer to it: a saved plan applies once.
+func (a *applyRun) applyFile(ctx context.Context, r *Run, run *tf.Runner, workDir, planFile string) error {
+	res := a.res
 	start := time.Now()
 	sinkTF := a.src.terraformSink(r)
 	// What is being applied is on record while it is: a run that dies
 	// leaves the record, and the environment shows "apply interrupted".
-	journal, err := tf.StartApplyJournal(t.WorkDir, r.ID(), "apply", a.opts.now())
+	journal, err := tf.StartApplyJournal(workDir, r.ID(), "apply", a.opts.now())
 	if err != nil {
 		return err
 	}
-	err = a.run.Apply(ctx, a.private, func(ev tf.Event) {
+	err = run.Apply(ctx, planFile, func(ev tf.Event) {
 		if ev.Summary != nil {
 			res.Summary = ev.Summary
 		}
@@ -201,7 +208,7 @@ func (a *applyRun) apply(ctx context.Context, r *Run) error {
 		sinkTF(ev)
 	})
 	res.Elapsed = time.Since(start)
-	privateState(t.WorkDir)
+	privateState(workDir)
 	rec := journal.Record()
 	res.Completed, res.InFlight = rec.Completed, rec.InFlight
 	// Terraform's state says what an apply that ended by itself did;
@@ -216,8 +223,7 @@ func (a *applyRun) apply(ctx context.Context, r *Run) error {
 	if err != nil {
 		return a.src.sourced(err)
 	}
-	// A saved plan applies once: it goes, with its ticket and the pointer to
-	// it. It also held every planned value.
+	// It also held every planned value.
 	_ = os.Remove(ticketPath(a.planFile))
 	_ = os.Remove(a.planFile)
 	_ = os.Remove(latestPath(a.c.Root, a.e.Name))

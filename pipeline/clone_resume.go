@@ -81,36 +81,7 @@ func reapply(ctx context.Context, r *Run, a *applyRun) error {
 	}
 	r.Logf("planned again: %s, within the reviewed plan", again.Summary())
 	a.applying = true
-	journal, err := tf.StartApplyJournal(run.Dir(), r.ID(), "apply", a.opts.now())
-	if err != nil {
-		return err
-	}
-	sinkTF := a.src.terraformSink(r)
-	err = run.Apply(ctx, fresh, func(ev tf.Event) {
-		if ev.Summary != nil {
-			a.res.Summary = ev.Summary
-		}
-		journal.Observe(ev)
-		sinkTF(ev)
-	})
-	privateState(run.Dir())
-	rec := journal.Record()
-	a.res.Completed, a.res.InFlight = rec.Completed, rec.InFlight
-	if err == nil || !errors.Is(err, tf.ErrCancelled) && len(rec.InFlight) == 0 {
-		if clearErr := journal.Finish(); clearErr != nil && err == nil {
-			return clearErr
-		}
-	} else {
-		a.res.Interrupted = true
-	}
-	if err != nil {
-		return a.src.sourced(err)
-	}
-	_ = os.Remove(ticketPath(a.planFile))
-	_ = os.Remove(a.planFile)
-	_ = os.Remove(latestPath(a.c.Root, a.e.Name))
-	r.Say("applied")
-	return nil
+	return a.applyFile(ctx, r, run, run.Dir(), fresh)
 }
 
 // removeStrays deletes what this run's session created that the state does

@@ -141,17 +141,7 @@ func TestCloneResumesAnInterruptedApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := taggedWith(t, sandboxAccount(t, root, "alice@acme.example"), "dev-alice")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var once sync.Once
-	res, err := Clone(ctx, open(t, root), "dev-alice", CloneOptions{AutoApprove: true}, func(e Event) {
-		if e.Kind == Terraform && e.Step == StepApply && e.TF != nil && e.TF.Type == tf.EventApplyComplete {
-			once.Do(cancel)
-		}
-	})
-	if err == nil {
-		t.Fatal("the cut-short clone succeeded")
-	}
+	res := interruptedClone(t, root)
 	inState, _ := stateInstances(envs.WorkDir(root, "dev-alice"))
 	if inState == 0 || inState >= 8 {
 		t.Fatalf("the interrupted apply left %d resource(s) in the state, want some of 8", inState)
@@ -226,17 +216,7 @@ func anyIn(ids map[string]bool, arn string) bool {
 func TestCloneResumeStopsForReview(t *testing.T) {
 	terraform(t)
 	root := demo(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var once sync.Once
-	res, err := Clone(ctx, open(t, root), "dev-alice", CloneOptions{AutoApprove: true}, func(e Event) {
-		if e.Kind == Terraform && e.Step == StepApply && e.TF != nil && e.TF.Type == tf.EventApplyComplete {
-			once.Do(cancel)
-		}
-	})
-	if err == nil {
-		t.Fatal("the cut-short clone succeeded")
-	}
+	res := interruptedClone(t, root)
 	inState, _ := stateInstances(envs.WorkDir(root, "dev-alice"))
 	// The rendered inputs change under the run (a resumed run renders
 	// nothing again: it applies what it reviewed).
@@ -260,4 +240,22 @@ func TestCloneResumeStopsForReview(t *testing.T) {
 	if n, _ := stateInstances(envs.WorkDir(root, "dev-alice")); n != inState {
 		t.Errorf("the state went from %d to %d resources without review", inState, n)
 	}
+}
+
+// interruptedClone clones dev-alice, cut short once its apply has made a
+// resource.
+func interruptedClone(t *testing.T, root string) *CloneResult {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	res, err := Clone(ctx, open(t, root), "dev-alice", CloneOptions{AutoApprove: true}, func(e Event) {
+		if e.Kind == Terraform && e.Step == StepApply && e.TF != nil && e.TF.Type == tf.EventApplyComplete {
+			once.Do(cancel)
+		}
+	})
+	if err == nil {
+		t.Fatal("the cut-short clone succeeded")
+	}
+	return res
 }

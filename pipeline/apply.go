@@ -305,14 +305,18 @@ func readTicket(planFile string) (ticket, error) {
 
 // Runner runs plans and applies for the TUI: Plan and Apply of this
 // package, with the run ids the TUI chose.
-type Runner struct{}
+type Runner struct {
+	// Halt, when closed, stops each run after the step in flight,
+	// resumable (Options.Halt).
+	Halt <-chan struct{}
+}
 
 // Plan runs Plan, saving the plan in the default place.
-func (Runner) Plan(ctx context.Context, c *envs.Catalog, env, runID string, sink func(Event)) (*PlanResult, error) {
-	return Plan(ctx, c, env, "", Options{RunID: runID}, sink)
+func (r Runner) Plan(ctx context.Context, c *envs.Catalog, env, runID string, sink func(Event)) (*PlanResult, error) {
+	return Plan(ctx, c, env, "", Options{RunID: runID, Halt: r.Halt}, sink)
 }
 
 // Apply runs Apply on the reviewed plan's file.
-func (Runner) Apply(ctx context.Context, c *envs.Catalog, env string, plan *PlanResult, confirm, runID string, sink func(Event)) (*ApplyResult, error) {
-	return Apply(ctx, c, env, plan.PlanFile, confirm, Options{RunID: runID}, sink)
+func (r Runner) Apply(ctx context.Context, c *envs.Catalog, env string, plan *PlanResult, confirm, runID string, sink func(Event)) (*ApplyResult, error) {
+	return Apply(ctx, c, env, plan.PlanFile, confirm, Options{RunID: runID, Halt: r.Halt}, sink)
 }

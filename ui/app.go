@@ -83,6 +83,7 @@ type Model struct {
 	flashErr    bool
 	confirmQuit string    // what runs, while asking whether to quit
 	quitting    bool      // quit once the cancelled work has stopped
+	halt        chan struct{} // closed to leave the runs under way to resume later
 	outcomes    []outcome // of screens popped with an unfinished apply
 	screens     map[screen.Kind]opener
 	command     components.CommandLine
@@ -125,8 +126,9 @@ func New(opts Options) *Model {
 	if opts.Palette.Name == "" {
 		opts.Palette = theme.DefaultPalette()
 	}
+	halt := make(chan struct{})
 	if opts.Runner == nil {
-		opts.Runner = pipeline.Runner{}
+		opts.Runner = pipeline.Runner{Halt: halt}
 	}
 	if opts.Cloud == nil {
 		opts.Cloud = DefaultCloud
@@ -142,10 +144,11 @@ func New(opts Options) *Model {
 		Runner:  opts.Runner,
 		Base:    opts.Context,
 		Runs:    &sync.WaitGroup{},
+		Halt:    halt,
 		Cloud:   opts.Cloud,
 		History: opts.History,
 	}
-	m := &Model{ctx: ctx, palette: opts.Palette, screens: registry(), changes: opts.Changes, simulation: opts.Simulation}
+	m := &Model{ctx: ctx, halt: halt, palette: opts.Palette, screens: registry(), changes: opts.Changes, simulation: opts.Simulation}
 	m.command = components.NewCommandLine(&ctx.Styles)
 	m.stack = []entry{{title: "environments", screen: environments.New(ctx)}}
 	return m

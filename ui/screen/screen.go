@@ -79,6 +79,10 @@ type Context struct {
 	// Runs counts the runs under way; the program waits for them before it
 	// exits, so Terraform is never killed mid-run.
 	Runs *sync.WaitGroup
+	// Halt is closed when the user quits and leaves the runs under way to
+	// resume later: runs pass it as pipeline.Options.Halt, so each stops
+	// after the step in flight, interrupted and resumable. nil: never.
+	Halt <-chan struct{}
 	// Cloud opens the workspace's accounts for the identity and role
 	// checks; nil: no checks.
 	Cloud CloudOpener

@@ -81,10 +81,10 @@ type Model struct {
 	height      int
 	flash       string
 	flashErr    bool
-	confirmQuit string    // what runs, while asking whether to quit
-	quitting    bool      // quit once the cancelled work has stopped
+	confirmQuit string        // what runs, while asking whether to quit
+	quitting    bool          // quit once the cancelled work has stopped
 	halt        chan struct{} // closed to leave the runs under way to resume later
-	outcomes    []outcome // of screens popped with an unfinished apply
+	outcomes    []outcome     // of screens popped with an unfinished apply
 	screens     map[screen.Kind]opener
 	command     components.CommandLine
 	changes     <-chan struct{}

@@ -84,6 +84,7 @@ type Model struct {
 	confirmQuit string        // what runs, while asking whether to quit
 	quitting    bool          // quit once the cancelled work has stopped
 	halt        chan struct{} // closed to leave the runs under way to resume later
+	leaving     bool          // quitting by leaving the runs, not cancelling them
 	outcomes    []outcome     // of screens popped with an unfinished apply
 	screens     map[screen.Kind]opener
 	command     components.CommandLine
@@ -445,17 +446,27 @@ func (m *Model) quit() tea.Cmd {
 	return tea.Quit
 }
 
-// answerQuit handles the answer to "quit and cancel?": yes interrupts the
-// work and quits once Terraform has exited, so no state lock is left.
+// answerQuit handles the answer to "quit while work runs?": y interrupts
+// the work and quits once Terraform has exited, so no state lock is left;
+// l leaves the runs to resume later: each finishes the step in flight,
+// then stops resumable, and the TUI quits once all have stopped. Either
+// way the terminal then says which runs were left and how to resume them
+// (Outcome). Any other key keeps working.
 func (m *Model) answerQuit(msg tea.KeyPressMsg) tea.Cmd {
 	m.confirmQuit = ""
-	if !key.Matches(msg, m.ctx.Keys.Yes) {
-		return nil
-	}
-	m.quitting = true
-	for _, e := range m.stack {
-		if w, ok := e.screen.(screen.Worker); ok {
-			w.Cancel()
+	switch {
+	case key.Matches(msg, m.ctx.Keys.Yes):
+		m.quitting = true
+		for _, e := range m.stack {
+			if w, ok := e.screen.(screen.Worker); ok {
+				w.Cancel()
+			}
+		}
+	case key.Matches(msg, m.ctx.Keys.Leave):
+		m.quitting, m.leaving = true, true
+		if m.halt != nil {
+			close(m.halt)
+			m.halt = nil
 		}
 	}
 	return nil
@@ -584,10 +595,16 @@ func (m *Model) footer() string {
 			line += "  " + st.Subtle.Render(m.command.Hint)
 		}
 		return ansi.Truncate(line, m.width, "…")
+	case m.quitting && m.leaving:
+		return ansi.Truncate(st.FlashError.Render("quitting: letting the step in flight finish, then the run stops, to resume later… (ctrl+c again quits now and may leave the state locked)"), m.width, "…")
 	case m.quitting:
 		return ansi.Truncate(st.FlashError.Render("quitting: waiting for Terraform to exit cleanly… (ctrl+c again quits now and may leave the state locked)"), m.width, "…")
 	case m.confirmQuit != "":
-		return ansi.Truncate(st.FlashError.Render(m.confirmQuit+" is running. Quit and cancel it? y/n"), m.width, "…")
+		line := m.confirmQuit + " is running. Quit? y cancel it · l leave it to resume later · n keep working"
+		if ansi.StringWidth(line) > m.width {
+			line = m.confirmQuit + " runs. Quit? y cancel · l resume later · n stay"
+		}
+		return ansi.Truncate(st.FlashError.Render(line), m.width, "…")
 	case m.flash != "":
 		style := st.Flash
 		if m.flashErr {

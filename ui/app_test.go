@@ -52,7 +52,7 @@ func TestBusyPlanScreenStaysAndQuitWaits(t *testing.T) {
 		t.Fatalf("esc must not leave a running plan:\n%s", ansi.Strip(m.View().Content))
 	}
 	_, cmd := m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	if cmd != nil || !strings.Contains(ansi.Strip(m.View().Content), "terraform plan on qa is running. Quit and cancel it? y/n") {
+	if cmd != nil || !strings.Contains(ansi.Strip(m.View().Content), "terraform plan on qa is running. Quit? y cancel it · l leave it to resume later · n keep working") {
 		t.Fatalf("q must ask while Terraform runs:\n%s", ansi.Strip(m.View().Content))
 	}
 	_, cmd = m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})

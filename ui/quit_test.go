@@ -7,12 +7,14 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/envs/tf"
 	"github.com/envbench/envbench/internal/testkit"
 	"github.com/envbench/envbench/pipeline"
 	"github.com/envbench/envbench/ui/plan"
+	"github.com/envbench/envbench/ui/run"
 	"github.com/envbench/envbench/ui/screen"
 	"github.com/envbench/envbench/ui/theme"
 )
@@ -82,5 +84,98 @@ func TestOutcomeSurvivesLeavingThePlanScreen(t *testing.T) {
 	}
 	if summary, code := m.Outcome(); code != 1 || !strings.Contains(summary, "dev-alice is unchanged") {
 		t.Fatalf("outcome %d:\n%s", code, summary)
+	}
+}
+
+// TestQuitLeavingARunToResumeLater: q while a run is under way offers to
+// leave it; l closes the runs' halt channel without cancelling them, so the
+// step in flight finishes; the TUI quits once the run has stopped, and the
+// terminal is told which run was left and how to resume it.
+func TestQuitLeavingARunToResumeLater(t *testing.T) {
+	c, err := envs.Open(testkit.CopyExample(t, "demo"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Catalog: c, Palette: theme.PlainPalette(), Runner: blockingRunner{cancelled: make(chan struct{})}})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	const id = "20261202T120000Z-clone"
+	cancelledFirst := make(chan bool, 1)
+	halt := m.Context().Halt
+	source := func(ctx context.Context, sink func(pipeline.Event)) error {
+		sink(pipeline.Event{Seq: 1, Kind: pipeline.RunStarted, Pipeline: "clone", Env: "dev-alice", RunID: id, Time: time.Now()})
+		sink(pipeline.Event{Seq: 2, Kind: pipeline.StepStarted, Step: pipeline.StepApply, Env: "dev-alice", RunID: id, Time: time.Now()})
+		select {
+		case <-halt:
+			cancelledFirst <- false
+		case <-ctx.Done():
+			cancelledFirst <- true
+			return ctx.Err()
+		}
+		sink(pipeline.Event{Seq: 3, Kind: pipeline.StepFinished, Step: pipeline.StepApply, Env: "dev-alice", RunID: id, Time: time.Now()})
+		sink(pipeline.Event{Seq: 4, Kind: pipeline.RunFinished, Status: pipeline.RunInterrupted, Env: "dev-alice", RunID: id, Time: time.Now()})
+		return pipeline.ErrHalted
+	}
+	msgs := make(chan tea.Msg, 64)
+	var start func(tea.Cmd)
+	start = func(cmd tea.Cmd) {
+		if cmd == nil {
+			return
+		}
+		go func() {
+			msg := cmd()
+			if batch, ok := msg.(tea.BatchMsg); ok {
+				for _, c := range batch {
+					start(c)
+				}
+				return
+			}
+			msgs <- msg
+		}()
+	}
+	quit := false
+	pump := func(until func() bool) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for !until() {
+			select {
+			case msg := <-msgs:
+				if _, ok := msg.(tea.QuitMsg); ok {
+					quit = true
+					continue
+				}
+				_, cmd := m.Update(msg)
+				start(cmd)
+			case <-deadline:
+				t.Fatalf("timed out; screen:\n%s", ansi.Strip(m.View().Content))
+			}
+		}
+	}
+	start(m.route(screen.PushMsg{Title: "run clone dev-alice", Screen: run.New(m.Context(), id, source)}))
+	pump(func() bool { return strings.Contains(ansi.Strip(m.View().Content), "apply") && m.busy() != "" })
+
+	m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	if v := ansi.Strip(m.View().Content); !strings.Contains(v, "l leave it to resume later") {
+		t.Fatalf("q must offer to leave the run:\n%s", v)
+	}
+	_, cmd := m.Update(tea.KeyPressMsg{Code: 'l', Text: "l"})
+	if cmd != nil {
+		t.Fatal("leaving must wait for the step in flight")
+	}
+	select {
+	case cancelled := <-cancelledFirst:
+		if cancelled {
+			t.Fatal("l cancelled the run instead of letting its step finish")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("l did not halt the run")
+	}
+	if v := ansi.Strip(m.View().Content); !strings.Contains(v, "letting the step in flight finish") {
+		t.Fatalf("the footer must say what the TUI waits for:\n%s", v)
+	}
+	pump(func() bool { return quit })
+	summary, code := m.Outcome()
+	want := "the clone of dev-alice (run " + id + ") was left interrupted after step apply; resume it with: envbench resume " + id
+	if code != 1 || !strings.Contains(summary, want) {
+		t.Fatalf("outcome %d: %q, want %q", code, summary, want)
 	}
 }

@@ -58,6 +58,9 @@ type KeyMap struct {
 	No           key.Binding
 	// Confirm applies once the environment's name is typed.
 	Confirm key.Binding
+	// Leave, asked on quitting while runs are under way, leaves them to
+	// resume later: each stops after the step in flight.
+	Leave key.Binding
 }
 
 // DefaultKeyMap returns envbench's bindings.
@@ -108,6 +111,7 @@ func DefaultKeyMap() KeyMap {
 		Yes:          b([]string{"y", "Y"}, "y", "yes"),
 		No:           b([]string{"n", "N", "esc"}, "n", "no"),
 		Confirm:      b([]string{"enter"}, "enter", "apply"),
+		Leave:        b([]string{"l", "L"}, "l", "leave to resume later"),
 	}
 }
 

@@ -112,7 +112,7 @@ func (e *Engine) Resume(ctx context.Context, env, runID string, build func(RunSu
 	}
 	c.seq = rs.lastSeq
 	c.outputs = rs.outputs
-	start := Event{Kind: RunStarted, Pipeline: p.Kind, Args: p.Args, Message: "resumed after " + string(sum.Status)}
+	start := Event{Kind: RunStarted, Pipeline: p.Kind, Args: p.Args, By: operator(), Message: "resumed after " + string(sum.Status)}
 	return e.execute(ctx, c, p, start, rs, held)
 }
 

@@ -319,10 +319,19 @@ func TestSummarize(t *testing.T) {
 	if sum.Status != RunFailed || sum.Step != "two" || sum.Message != "two: quota exceeded" || sum.Pipeline != "test" || sum.Env != "qa" || sum.Ended.IsZero() || sum.Args["size"] != "large" {
 		t.Errorf("failed run: %+v", sum)
 	}
+	if sum.By != operator() || sum.ResumedBy != "" || !strings.Contains(sum.By, "@") {
+		t.Errorf("the run was started by %q (resumed by %q), want %q", sum.By, sum.ResumedBy, operator())
+	}
+	// Resumed by someone else: both are said.
+	events := te.journal(t, "qa", "failed")
+	resumed := append(events, Event{Seq: events[len(events)-1].Seq + 1, Kind: RunStarted, Pipeline: "test", By: "ci@runner-7"})
+	if sum := Summarize(resumed, nil); sum.By != operator() || sum.ResumedBy != "ci@runner-7" {
+		t.Errorf("resumed by another: by %q, resumed by %q", sum.By, sum.ResumedBy)
+	}
 	s.fail2 = nil
 	mustRun(t, te, s.pipeline(), "r")
 	cut(t, te, "qa", "r", "two:step-started", "")
-	events := te.journal(t, "qa", "r")
+	events = te.journal(t, "qa", "r")
 	if sum := Summarize(events, nil); sum.Status != RunRunning || !sum.Ended.IsZero() {
 		t.Errorf("without a way to tell, an unfinished run is running: %+v", sum)
 	}

@@ -30,7 +30,7 @@ func (e *Engine) Run(ctx context.Context, p Pipeline, runID string) (*Run, error
 	if err != nil {
 		return nil, err
 	}
-	return e.execute(ctx, c, p, Event{Kind: RunStarted, Pipeline: p.Kind, Args: p.Args, Message: "started"}, nil, nil)
+	return e.execute(ctx, c, p, Event{Kind: RunStarted, Pipeline: p.Kind, Args: p.Args, By: operator(), Message: "started"}, nil, nil)
 }
 
 // check refuses a pipeline the engine cannot run, saying what is wrong.

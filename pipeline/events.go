@@ -75,8 +75,11 @@ type Event struct {
 	// Args are what the run was started with, on RunStarted: enough to build
 	// the same pipeline again on resume. Never a secret.
 	Args map[string]string `json:"args,omitempty"`
-	Step Step              `json:"step,omitempty"` // for Terraform events, the step they came from
-	Lane string            `json:"lane,omitempty"` // the item of a fanned-out step
+	// By is who started the run, or resumed it, as user@host, on
+	// RunStarted: in team mode the journal says whose run it was.
+	By   string `json:"by,omitempty"`
+	Step Step   `json:"step,omitempty"` // for Terraform events, the step they came from
+	Lane string `json:"lane,omitempty"` // the item of a fanned-out step
 	// Attempt is the step's attempt, from 1; Attempts the most its policy
 	// allows.
 	Attempt  int           `json:"attempt,omitempty"`

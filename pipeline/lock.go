@@ -263,6 +263,9 @@ func readHolder(path string) (Holder, error) {
 	return h, err
 }
 
+// operator is who runs this process, as a run's journal records it.
+func operator() string { return currentUser() + "@" + hostname() }
+
 func currentUser() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		return u.Username

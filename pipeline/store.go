@@ -49,6 +49,10 @@ type RunSummary struct {
 	Status   RunStatus
 	Step     Step   // the last step started
 	Message  string // how it ended: the failed step's error, or the last message
+	// By is who started the run (user@host); ResumedBy who resumed it
+	// last, when that was someone else or another machine.
+	By        string
+	ResumedBy string
 }
 
 // Locker keeps the one-run-per-environment locks: local files by default,

@@ -22,7 +22,9 @@ func Summarize(events []Event, alive func(RunSummary) bool) RunSummary {
 		switch e.Kind {
 		case RunStarted:
 			if s.Pipeline == "" {
-				s.Pipeline, s.Args, s.Started = e.Pipeline, maps.Clone(e.Args), e.Time
+				s.Pipeline, s.Args, s.Started, s.By = e.Pipeline, maps.Clone(e.Args), e.Time, e.By
+			} else if e.By != "" && e.By != s.By {
+				s.ResumedBy = e.By
 			}
 			finished, s.Ended, s.Status = false, time.Time{}, RunRunning
 		case StepStarted:

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -60,6 +61,10 @@ type runJSON struct {
 	Ended   *time.Time `json:"ended,omitempty"`
 	Step    string     `json:"step"`
 	Message string     `json:"message,omitempty"`
+	// By is who started the run (user@host), ResumedBy who resumed it when
+	// that was someone else.
+	By        string `json:"by,omitempty"`
+	ResumedBy string `json:"resumed_by,omitempty"`
 }
 
 func runRuns(ctx context.Context, s *session, o runsOptions) error {
@@ -104,7 +109,7 @@ func knownEnv(c *envs.Catalog, env string) error {
 func writeRunsJSON(w io.Writer, runs []pipeline.RunSummary) error {
 	out := make([]runJSON, 0, len(runs))
 	for _, r := range runs {
-		j := runJSON{Env: r.Env, RunID: r.RunID, Kind: r.Pipeline, Status: string(r.Status), Started: r.Started.UTC(), Step: string(r.Step), Message: r.Message}
+		j := runJSON{Env: r.Env, RunID: r.RunID, Kind: r.Pipeline, Status: string(r.Status), Started: r.Started.UTC(), Step: string(r.Step), Message: r.Message, By: r.By, ResumedBy: r.ResumedBy}
 		if !r.Ended.IsZero() {
 			ended := r.Ended.UTC()
 			j.Ended = &ended
@@ -122,13 +127,33 @@ func writeRunsText(w io.Writer, runs []pipeline.RunSummary) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ENV\tRUN\tKIND\tSTATUS\tSTARTED\tENDED\tSTEP\tMESSAGE")
+	fmt.Fprintln(tw, "ENV\tRUN\tKIND\tWHO\tSTATUS\tSTARTED\tENDED\tSTEP\tMESSAGE")
 	for _, r := range runs {
 		ended := "-"
 		if !r.Ended.IsZero() {
 			ended = r.Ended.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Env, r.RunID, r.Pipeline, r.Status, r.Started.UTC().Format(time.RFC3339), ended, dash(string(r.Step)), r.Message)
+		who := dash(r.By)
+		if r.ResumedBy != "" {
+			who += ", resumed by " + r.ResumedBy
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Env, r.RunID, r.Pipeline, who, r.Status, r.Started.UTC().Format(time.RFC3339), ended, dash(string(r.Step)), brief(r.Message))
 	}
 	tw.Flush()
+}
+
+// briefLen is how much of a run's message the table shows; --json has it
+// whole.
+const briefLen = 100
+
+// brief is a message's first line, cut to briefLen with an ellipsis.
+func brief(msg string) string {
+	line, _, more := strings.Cut(msg, "\n")
+	if r := []rune(line); len(r) > briefLen {
+		line, more = string(r[:briefLen-1]), true
+	}
+	if more {
+		line += "…"
+	}
+	return line
 }

@@ -117,3 +117,44 @@ func TestRunsAndUnlockCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestRunsSaysWhoRanIt: the table names who started a run and who resumed
+// it, and cuts a long message to its first line; --json has them whole.
+func TestRunsSaysWhoRanIt(t *testing.T) {
+	root := copyWorkspace(t, "demo")
+	st := stores(t, root)
+	ctx := context.Background()
+	w, err := st.Journal.Writer(ctx, "qa", "20261201T100000Z-00000a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "apply: " + strings.Repeat("x", 150) + "\nsecond line"
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, e := range []pipeline.Event{
+		{Seq: 1, Kind: pipeline.RunStarted, Pipeline: "clone", By: "alice@laptop", Time: at},
+		{Seq: 2, Kind: pipeline.RunFinished, Status: pipeline.RunFailed, Message: "interrupted", Time: at},
+		{Seq: 3, Kind: pipeline.RunStarted, Pipeline: "clone", By: "ci@runner-7", Time: at},
+		{Seq: 4, Kind: pipeline.RunFinished, Status: pipeline.RunFailed, Message: long, Time: at},
+	} {
+		e.Env, e.RunID = "qa", "20261201T100000Z-00000a"
+		if err := w.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	out, _, code := inProcess(t, root, "runs")
+	if code != 0 || !strings.Contains(out, "WHO") || !strings.Contains(out, "alice@laptop, resumed by ci@runner-7") {
+		t.Fatalf("runs: %d\n%s", code, out)
+	}
+	if strings.Contains(out, "second line") || !strings.Contains(out, "apply: "+strings.Repeat("x", briefLen-8)+"…") {
+		t.Errorf("the message is not cut to its first %d characters:\n%s", briefLen, out)
+	}
+	out, _, _ = inProcess(t, root, "runs", "--json")
+	var got []runJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 1 {
+		t.Fatalf("runs --json: %v\n%s", err, out)
+	}
+	if got[0].By != "alice@laptop" || got[0].ResumedBy != "ci@runner-7" || got[0].Message != long {
+		t.Errorf("runs --json: %+v", got[0])
+	}
+}

@@ -76,6 +76,11 @@ type Engine struct {
 	// text line each, besides the Event to Sink) instead of into the
 	// journal. nil: RunLogPath beside a LocalJournal, else no log file.
 	Logs func(env, runID string) (io.WriteCloser, error)
+	// Before runs before a run, or a resumed one, takes its lock: for a
+	// simulated workspace, waiting until its simulation is prepared, so
+	// that a run never meets the lock of the simulation's own apply of the
+	// same environment. nil: nothing.
+	Before func(ctx context.Context) error
 
 	// lanesFull, for tests, is called when a lane waits for a free slot.
 	lanesFull func()

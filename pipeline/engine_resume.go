@@ -96,6 +96,11 @@ func (e *Engine) Resume(ctx context.Context, env, runID string, build func(RunSu
 	if err := e.check(p); err != nil {
 		return nil, err
 	}
+	if e.Before != nil {
+		if err := e.Before(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var held Held
 	if !p.NoLock && e.Locks != nil {
 		if held, err = e.acquireForResume(ctx, p, runID); err != nil {

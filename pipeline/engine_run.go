@@ -22,6 +22,11 @@ func (e *Engine) Run(ctx context.Context, p Pipeline, runID string) (*Run, error
 	if err := e.check(p); err != nil {
 		return nil, err
 	}
+	if e.Before != nil {
+		if err := e.Before(ctx); err != nil {
+			return nil, err
+		}
+	}
 	clock := e.clock()
 	if runID == "" {
 		runID = NewRunID(clock.Now())

@@ -35,6 +35,7 @@ func NewEngine(c *envs.Catalog, opts Options, sink func(Event)) *Engine {
 	if e.Clock == nil && opts.Now != nil {
 		e.Clock = nowClock{now: opts.Now, Clock: SystemClock()}
 	}
+	e.Before = func(ctx context.Context) error { return awaitSimulation(ctx, c) }
 	return e
 }
 

@@ -61,12 +61,50 @@ func PrepareSimulation(ctx context.Context, c *envs.Catalog, opts Options) (Simu
 	if c.Settings.Cloud != config.CloudSimulated || preparing(ctx) {
 		return SimulationReport{}, nil
 	}
-	unlock, err := lockSimulation(c.Root)
+	unlock, err := lockSimulation(ctx, c.Root)
 	if err != nil {
 		return SimulationReport{}, err
 	}
 	defer unlock()
 	return prepareLocked(ctx, c, opts)
+}
+
+// waitingForSimulation, for tests, is called when a run starts to wait for
+// the simulation's preparation.
+var waitingForSimulation func()
+
+// awaitSimulation is every workspace run's Engine.Before: while another
+// process, or the TUI in the background, is preparing the workspace's
+// simulation (it holds the lock PrepareSimulation takes), it waits for
+// that to finish before the run takes its environment's lock, so that a
+// run never meets the lock of the preparation's own apply of the same
+// environment. It prepares nothing itself: the commands and the TUI do,
+// and runs inside the preparation pass straight through.
+func awaitSimulation(ctx context.Context, c *envs.Catalog) error {
+	if c.Settings.Cloud != config.CloudSimulated || preparing(ctx) {
+		return nil
+	}
+	f, err := os.OpenFile(simulationLockPath(c.Root), os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // never prepared: nothing to wait for
+	}
+	if err != nil {
+		return fmt.Errorf("simulated AWS: %w", err)
+	}
+	free, err := tryLockFile(f)
+	f.Close()
+	if err != nil || free {
+		return err
+	}
+	if waitingForSimulation != nil {
+		waitingForSimulation()
+	}
+	unlock, err := lockSimulation(ctx, c.Root)
+	if err != nil {
+		return err
+	}
+	unlock()
+	return nil
 }
 
 // ResetSimulation throws the workspace's simulation away with
@@ -79,7 +117,7 @@ func ResetSimulation(ctx context.Context, c *envs.Catalog, opts Options) (Simula
 	if c.Settings.Cloud != config.CloudSimulated {
 		return SimulationReport{}, fmt.Errorf("reset simulated AWS: workspace %s is not simulated", c.Root)
 	}
-	unlock, err := lockSimulation(c.Root)
+	unlock, err := lockSimulation(ctx, c.Root)
 	if err != nil {
 		return SimulationReport{}, err
 	}
@@ -162,20 +200,39 @@ func simulatedEnv(ctx context.Context, env map[string]string) map[string]string 
 	return out
 }
 
-// lockSimulation takes the workspace's simulation lock, waiting for it.
-func lockSimulation(root string) (func(), error) {
+// simulationLockPath is the lock file that serializes the preparations of
+// a workspace's simulation.
+func simulationLockPath(root string) string {
+	return filepath.Join(filepath.Dir(filepath.Join(root, fake.WorkspaceDB)), "prepare.lock")
+}
+
+// lockSimulation takes the workspace's simulation lock, waiting for it
+// until ctx is done.
+func lockSimulation(ctx context.Context, root string) (func(), error) {
 	dir := filepath.Dir(filepath.Join(root, fake.WorkspaceDB))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("prepare simulated AWS: %w", err)
 	}
-	name := filepath.Join(dir, "prepare.lock")
+	name := simulationLockPath(root)
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("prepare simulated AWS: %w", err)
 	}
-	if err := lockFile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("prepare simulated AWS: lock %s: %w", name, err)
+	locked := make(chan error, 1)
+	go func() { locked <- lockFile(f) }()
+	select {
+	case err := <-locked:
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("prepare simulated AWS: lock %s: %w", name, err)
+		}
+		return func() { f.Close() }, nil
+	case <-ctx.Done():
+		// Given up: whenever the lock comes, let it go at once.
+		go func() {
+			<-locked
+			f.Close()
+		}()
+		return nil, fmt.Errorf("prepare simulated AWS: waiting for %s: %w", name, ctx.Err())
 	}
-	return func() { f.Close() }, nil
 }

@@ -17,3 +17,20 @@ func lockFile(f *os.File) error {
 		}
 	}
 }
+
+// tryLockFile takes an exclusive lock on f if no one holds it, and says
+// whether it did: false while another holds it. Closing f releases it.
+func tryLockFile(f *os.File) (bool, error) {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch err {
+		case nil:
+			return true, nil
+		case syscall.EWOULDBLOCK:
+			return false, nil
+		case syscall.EINTR:
+			continue
+		}
+		return false, err
+	}
+}

@@ -3,17 +3,21 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/envs/cloud"
 	"github.com/envbench/envbench/envs/fake"
 	"github.com/envbench/envbench/envs/simprovider"
+	"github.com/envbench/envbench/internal/testkit"
 )
 
 // productionAccount is the demo's production account as envbench's
@@ -220,5 +224,84 @@ func TestSimulatedEnvIsInstantOnlyWhilePreparing(t *testing.T) {
 	}
 	if _, ok := env[simprovider.PaceEnv]; ok {
 		t.Error("the provider's environment was changed")
+	}
+}
+
+// TestRunsWaitForTheSimulationsPreparation: while the simulation is being
+// prepared (its lock held, as the TUI holds it while it applies
+// production in the background), a run waits before it takes its
+// environment's lock, and goes on once the preparation is over; a run
+// whose context ends while it waits stops waiting.
+func TestRunsWaitForTheSimulationsPreparation(t *testing.T) {
+	root := testkit.CopyExample(t, "demo")
+	c, err := envs.Open(root, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// Nothing prepares it yet: a run goes straight on.
+	mustRunInWorkspace(t, c, "first")
+
+	unlock, err := lockSimulation(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan struct{}, 1)
+	waitingForSimulation = func() { waiting <- struct{}{} }
+	defer func() { waitingForSimulation = nil }()
+
+	// Given up while waiting: the run never starts.
+	short, cancel := context.WithCancel(ctx)
+	gaveUp := make(chan error, 1)
+	go func() {
+		_, err := NewEngine(c, Options{}, nil).Run(short, probePipeline(t, root), "given-up")
+		gaveUp <- err
+	}()
+	select {
+	case <-waiting:
+	case err := <-gaveUp:
+		t.Fatalf("the run did not wait for the preparation: %v", err)
+	}
+	cancel()
+	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+		t.Fatalf("a run cancelled while it waited: %v", err)
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := NewEngine(c, Options{}, nil).Run(ctx, probePipeline(t, root), "waited")
+		done <- err
+	}()
+	select {
+	case <-waiting:
+	case err := <-done:
+		t.Fatalf("the run did not wait for the preparation: %v", err)
+	}
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatalf("the run after the preparation: %v", err)
+	}
+}
+
+// probePipeline is a one-step pipeline on qa whose step fails if the
+// simulation's preparation still holds its lock.
+func probePipeline(t *testing.T, root string) Pipeline {
+	return Pipeline{Kind: "test", Env: "qa", Steps: []StepDef{{Name: "probe", Action: func(context.Context, *Run) error {
+		f, err := os.OpenFile(simulationLockPath(root), os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if free, err := tryLockFile(f); err != nil || !free {
+			return fmt.Errorf("the run started while the simulation was being prepared (lock free %v, %v)", free, err)
+		}
+		return nil
+	}}}}
+}
+
+func mustRunInWorkspace(t *testing.T, c *envs.Catalog, id string) {
+	t.Helper()
+	if _, err := NewEngine(c, Options{}, nil).Run(context.Background(), Pipeline{Kind: "test", Env: "qa", Steps: []StepDef{{Name: "noop", Action: func(context.Context, *Run) error { return nil }}}}, id); err != nil {
+		t.Fatal(err)
 	}
 }

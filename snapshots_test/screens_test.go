@@ -132,6 +132,9 @@ func TestGoldenFilesAreAllUsed(t *testing.T) {
 		}
 	}
 	want["new_environment_written_120x40"] = true
+	for _, size := range sizes {
+		want[goldenName("environments_preparing", size.w, size.h)] = true
+	}
 	for _, name := range planScreenNames {
 		for _, size := range sizes {
 			want[goldenName(name, size.w, size.h)] = true

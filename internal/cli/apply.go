@@ -57,6 +57,9 @@ func runApply(ctx context.Context, s *session, o applyOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := knownEnv(c, name); err != nil {
+		return err
+	}
 	progress := newProgress(s)
 	res, err := pipeline.Apply(ctx, c, name, o.planFile, o.confirm, pipeline.Options{}, progress.event)
 	progress.done()

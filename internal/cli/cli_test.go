@@ -212,7 +212,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--workspace", demo, "validate", "extra"}, 2, "takes no arguments"},
 		{[]string{"list", "--jsn"}, 2, "flag provided but not defined: -jsn"},
 		{[]string{"--bogus"}, 2, "flag provided but not defined: -bogus"},
-		{[]string{"--workspace", demo, "render", "nope"}, 1, `unknown environment "nope"; the workspace has: dev-alice, dev-bob, load-test`},
+		{[]string{"--workspace", demo, "render", "nope"}, 2, `unknown environment "nope"; the workspace has: dev-alice, dev-bob, load-test`},
 		{[]string{"--workspace", "/nonexistent/ws", "validate"}, 1, "no envbench.yaml found"},
 	}
 	for _, tc := range cases {

@@ -57,6 +57,9 @@ func runClone(ctx context.Context, s *session, o cloneOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := knownEnv(c, name); err != nil {
+		return err
+	}
 	if err := prepareSimulation(ctx, s, c); err != nil {
 		return err
 	}

@@ -48,6 +48,9 @@ func runPlan(ctx context.Context, s *session, o planOptions) error {
 		return err
 	}
 	name := s.args[0]
+	if err := knownEnv(c, name); err != nil {
+		return err
+	}
 	if err := prepareSimulation(ctx, s, c); err != nil {
 		return err
 	}

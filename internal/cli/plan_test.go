@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -176,8 +177,17 @@ func TestPlanAndApplyHeadless(t *testing.T) {
 	if r = envbench(t, root, "apply", "production"); r.code != 2 || !strings.Contains(r.stderr, "--plan FILE is required") {
 		t.Errorf("apply without --plan: exit %d %s", r.code, r.stderr)
 	}
-	if r = envbench(t, root, "plan", "nope"); r.code != 1 || !strings.Contains(r.stderr, `unknown environment "nope"`) {
-		t.Errorf("plan of an unknown environment: exit %d %s", r.code, r.stderr)
+	// An unknown environment is a usage error, found before anything
+	// runs: the simulation of a fresh workspace is not even seeded.
+	fresh := copyWorkspace(t, "demo")
+	for _, args := range [][]string{{"plan", "nope"}, {"apply", "nope", "--plan", filepath.Join(root, "prod.tfplan")}, {"clone", "nope", "--auto-approve"}, {"teardown", "nope", "--confirm", "nope"}, {"render", "nope"}} {
+		r := envbench(t, fresh, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, `unknown environment "nope"; the workspace has: dev-alice, dev-bob`) {
+			t.Errorf("%v: exit %d, want 2\n%s", args, r.code, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(fresh, ".envbench", "sim")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an unknown environment's command touched the simulation: %v", err)
 	}
 }
 

@@ -19,7 +19,7 @@ func TestRunReturnsItsExitCode(t *testing.T) {
 	}{
 		{[]string{"--workspace", demo, "validate"}, ExitOK, "is valid"},
 		{[]string{"frob"}, ExitUsage, `unknown command "frob"`},
-		{[]string{"--workspace", demo, "render", "nope"}, ExitFailure, `envbench render: unknown environment "nope"`},
+		{[]string{"--workspace", demo, "render", "nope"}, ExitUsage, `envbench render: unknown environment "nope"`},
 		{[]string{"show-plan", writePlan(t, riskyPlan)}, ExitHighRisk, ""},
 	}
 	for _, tc := range cases {

@@ -98,10 +98,12 @@ func runRuns(ctx context.Context, s *session, o runsOptions) error {
 	return nil
 }
 
-// knownEnv is a usage error unless c has an environment named env.
+// knownEnv is a usage error (exit 2) unless c has an environment named
+// env: checked before anything runs, the simulation's preparation
+// included. The message lists the workspace's environments.
 func knownEnv(c *envs.Catalog, env string) error {
-	if _, ok := c.Environment(env); !ok {
-		return usageError{fmt.Sprintf("no environment %q in %s (see envbench list)", env, c.Root)}
+	if _, err := c.Lookup(env); err != nil {
+		return usageError{fmt.Sprintf("%v (in %s; see envbench list)", err, c.Root)}
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func TestRunsAndUnlockCommands(t *testing.T) {
 			if len(got) != 1 || got[0]["run_id"] != "20261201T100000Z-000001" || got[0]["kind"] != "plan" || got[0]["status"] != "succeeded" || got[0]["step"] != "step-2" || got[0]["ended"] == nil {
 				t.Errorf("runs qa --json: %v", got)
 			}
-			if _, errOut, code := inProcess(t, root, "runs", "nope"); code != 2 || !strings.Contains(errOut, `no environment "nope"`) {
+			if _, errOut, code := inProcess(t, root, "runs", "nope"); code != 2 || !strings.Contains(errOut, `unknown environment "nope"`) {
 				t.Errorf("runs nope: %d %q", code, errOut)
 			}
 			if _, _, code := inProcess(t, root, "runs", "qa", "dev-alice"); code != 2 {

@@ -71,6 +71,9 @@ func runTeardown(ctx context.Context, s *session, o teardownOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := knownEnv(c, name); err != nil {
+		return err
+	}
 	if e, err := c.Lookup(name); err == nil && e.Protected {
 		// Refused before anything runs, the simulation's preparation
 		// included.

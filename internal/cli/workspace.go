@@ -136,6 +136,9 @@ func runRender(_ context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
+	if err := knownEnv(c, s.args[0]); err != nil {
+		return err
+	}
 	e, err := c.Lookup(s.args[0])
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
@@ -186,6 +187,7 @@ func fill(a *cloud.Account, cfg aws.Config, accountID string) {
 	a.DNS = &dns{c: route53.NewFromConfig(cfg), loc: loc}
 	a.Objects = &objects{c: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }), loc: loc}
 	a.Trail = &trail{c: cloudtrail.NewFromConfig(cfg)}
+	a.Containers = &containers{c: ecs.NewFromConfig(cfg)}
 }
 
 // location is where an account's resources live, to build their ARNs.

@@ -44,6 +44,9 @@ var (
 		"NoSuchKey", "NoSuchBucket", "NoSuchHostedZone", "NoSuchChange",
 		"NoSuchEntity", "ResourceNotFoundException", "NotFoundException",
 		"NotFound", "DBSnapshotNotFound", "DBInstanceNotFound",
+		// ECS: a service already deleted stays INACTIVE for a while, and
+		// deleting it again is ServiceNotActiveException.
+		"ServiceNotFoundException", "ServiceNotActiveException", "ClusterNotFoundException",
 	)
 	preconditionCodes = set("PreconditionFailed")
 	invalidCodes      = set(

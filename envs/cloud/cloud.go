@@ -53,9 +53,9 @@ type Account struct {
 	Objects   Objects
 	Trail     Trail
 
-	// SubnetGroups and Containers are optional: nil where the
-	// implementation has none (envs/aws has no ECS). Teardown's sweep
-	// reports a resource it has no way to delete as remaining, saying so.
+	// SubnetGroups and Containers are optional: nil where an
+	// implementation has none. Teardown's sweep reports a resource it has
+	// no way to delete as remaining, saying so.
 	SubnetGroups SubnetGroups
 	Containers   Containers
 }

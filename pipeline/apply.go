@@ -166,6 +166,11 @@ func (a *applyRun) verify(ctx context.Context, r *Run) (err error) {
 		return err
 	}
 	findings = append(interruptedFindings(interrupted), findings...)
+	// A name typed at a clone's gate is journaled with it: a resumed run
+	// finds it there rather than in the run's arguments.
+	if typed := r.Get(outConfirm); typed != "" {
+		a.confirm = typed
+	}
 	if why := confirmationReasons(name, a.e.Protected, findings); len(why) > 0 && a.confirm != name {
 		return fmt.Errorf("%w: %s; confirm by giving the environment's name (--confirm %s)", ErrConfirmationNeeded, strings.Join(why, " and "), name)
 	}

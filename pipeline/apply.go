@@ -343,7 +343,8 @@ func (r Runner) Resume(ctx context.Context, c *envs.Catalog, runID string, ask A
 	return err
 }
 
-// Reap runs Reap: every expired sandbox torn down in turn.
-func (r Runner) Reap(ctx context.Context, c *envs.Catalog, sink func(Event)) (*ReapResult, error) {
-	return Reap(ctx, c, ReapOptions{Options: Options{Halt: r.Halt}}, sink)
+// Reap runs Reap: every expired sandbox torn down in turn, once ask
+// approved the listing.
+func (r Runner) Reap(ctx context.Context, c *envs.Catalog, ask Approver, sink func(Event)) (*ReapResult, error) {
+	return Reap(ctx, c, ReapOptions{Options: Options{Halt: r.Halt}, Ask: ask}, sink)
 }

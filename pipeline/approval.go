@@ -29,6 +29,9 @@ type Approval struct {
 	// hold: what the sweep, not the destroy, deletes.
 	Sweep     *sweep.Sweep
 	Leftovers []sweep.Item
+	// Targets are, for a reap (Env "reap"), the environments it tears
+	// down.
+	Targets []string
 }
 
 // ApprovalYes is the answer that approves an Approval without NeedsName.

@@ -233,6 +233,6 @@ func (idleRunner) Resume(context.Context, *envs.Catalog, string, pipeline.Approv
 	return errors.New("no resume in this test")
 }
 
-func (idleRunner) Reap(context.Context, *envs.Catalog, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+func (idleRunner) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
 	return nil, errors.New("no reap in this test")
 }

@@ -147,6 +147,6 @@ func (cannedRunner) Resume(context.Context, *envs.Catalog, string, pipeline.Appr
 	return errors.New("no resume in this test")
 }
 
-func (cannedRunner) Reap(context.Context, *envs.Catalog, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+func (cannedRunner) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
 	return nil, errors.New("no reap in this test")
 }

@@ -83,6 +83,6 @@ func (blockingRunner) Resume(context.Context, *envs.Catalog, string, pipeline.Ap
 	return errors.New("no resume in this test")
 }
 
-func (blockingRunner) Reap(context.Context, *envs.Catalog, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+func (blockingRunner) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
 	return nil, errors.New("no reap in this test")
 }

@@ -96,7 +96,8 @@ func (m *Model) open(o screen.Open) (tea.Cmd, error) {
 	if !ok {
 		return nil, fmt.Errorf("no screen named %q; screens: %s", o.Kind, strings.Join(kinds(m.screens), ", "))
 	}
-	if op.needsEnv && o.Env == "" {
+	// A reap is the one run of no environment.
+	if op.needsEnv && o.Env == "" && !(o.Kind == screen.KindRun && o.Pipeline == "reap") {
 		return nil, fmt.Errorf("%s needs an environment: %s ENV", o.Kind, o.Kind)
 	}
 	if op.open == nil { // the environments screen, at the bottom

@@ -127,6 +127,6 @@ func (interruptedApply) Resume(context.Context, *envs.Catalog, string, pipeline.
 	return errors.New("no resume in this test")
 }
 
-func (interruptedApply) Reap(context.Context, *envs.Catalog, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+func (interruptedApply) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
 	return nil, errors.New("no reap in this test")
 }

@@ -133,6 +133,6 @@ func (handOff) Resume(context.Context, *envs.Catalog, string, pipeline.Approver,
 	return errors.New("no resume in this test")
 }
 
-func (handOff) Reap(context.Context, *envs.Catalog, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+func (handOff) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
 	return nil, errors.New("no reap in this test")
 }

@@ -385,6 +385,6 @@ func (*fakeRunner) Resume(context.Context, *envs.Catalog, string, pipeline.Appro
 	return errors.New("no resume in this test")
 }
 
-func (*fakeRunner) Reap(context.Context, *envs.Catalog, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+func (*fakeRunner) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
 	return nil, errors.New("no reap in this test")
 }

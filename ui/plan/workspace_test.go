@@ -135,6 +135,6 @@ func (*catalogRunner) Resume(context.Context, *envs.Catalog, string, pipeline.Ap
 	return errors.New("no resume in this test")
 }
 
-func (*catalogRunner) Reap(context.Context, *envs.Catalog, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+func (*catalogRunner) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
 	return nil, errors.New("no reap in this test")
 }

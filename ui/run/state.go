@@ -130,7 +130,7 @@ func (s *State) Apply(e pipeline.Event) {
 	case pipeline.StepStarted:
 		if e.Lane == "" {
 			st.Status, st.Message = StatusRunning, ""
-			st.RetryAt = time.Time{}
+			st.RetryAt, st.Finished = time.Time{}, time.Time{}
 			if st.Started.IsZero() {
 				st.Started = e.Time
 			}

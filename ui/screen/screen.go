@@ -67,9 +67,9 @@ type Runner interface {
 	// Resume goes on with the run runID from its journal (pipeline.Resume):
 	// finished steps are skipped, the one it stopped in is probed.
 	Resume(ctx context.Context, c *envs.Catalog, runID string, ask pipeline.Approver, sink func(pipeline.Event)) error
-	// Reap tears down the expired sandboxes, one teardown run each,
-	// confirmed by their names: the caller has asked first.
-	Reap(ctx context.Context, c *envs.Catalog, sink func(pipeline.Event)) (*pipeline.ReapResult, error)
+	// Reap tears down the expired sandboxes, one teardown run each, once
+	// ask has approved them (typed "reap").
+	Reap(ctx context.Context, c *envs.Catalog, ask pipeline.Approver, sink func(pipeline.Event)) (*pipeline.ReapResult, error)
 }
 
 // Context is what every screen shares: the catalog, the styles, the keys and

@@ -132,7 +132,7 @@ func TestGoldenFilesAreAllUsed(t *testing.T) {
 		}
 	}
 	want["new_environment_written_120x40"] = true
-	for _, name := range planScreenNames {
+	for _, name := range append(planScreenNames, runScreenNames...) {
 		for _, size := range sizes {
 			want[goldenName(name, size.w, size.h)] = true
 		}

@@ -91,7 +91,7 @@ func ApprovalLines(a pipeline.Approval, width, height int) []string {
 		lines = append(lines, "no risk findings")
 	}
 	if a.Sweep != nil {
-		body = append(body, fmt.Sprintf("tagged %s=%s in %s %s: %d; the sweep deletes %d beyond Terraform's state:",
+		body = append(body, fmt.Sprintf("tagged %s=%s in %s %s: %d, %d beyond Terraform's state (the sweep's):",
 			sweep.TagKey, a.Env, a.Sweep.Account, a.Sweep.Region, len(a.Sweep.Items), len(a.Leftovers)))
 		for _, it := range a.Leftovers {
 			body = append(body, "  "+it.Type+" "+it.Explain())
@@ -156,10 +156,16 @@ func ReportLines(res *pipeline.TeardownResult, width, height int) []string {
 	slices.SortStableFunc(body, func(a, b string) int {
 		return boolRank(strings.HasPrefix(strings.TrimSpace(a), "remains")) - boolRank(strings.HasPrefix(strings.TrimSpace(b), "remains"))
 	})
+	// Wrapped, not cut: the blocker and who made it are at the end.
+	var wrapped []string
+	for _, l := range body {
+		wrapped = append(wrapped, wrap(l, width)...)
+	}
+	body = wrapped
 	room := max(height-len(lines), 0)
 	if len(body) > room {
 		more := len(body) - max(room-1, 0)
-		body = append(body[:max(room-1, 0)], fmt.Sprintf("… and %d more (L: the full log)", more))
+		body = append(body[:max(room-1, 0)], fmt.Sprintf("… and %d more line(s) (L: the full log)", more))
 		if room == 0 {
 			body = nil
 		}
@@ -176,4 +182,28 @@ func boolRank(b bool) int {
 		return 0
 	}
 	return 1
+}
+
+// NewAskMsg returns the message of a run asking for a, for tests that play
+// a run's messages themselves: its answer goes nowhere.
+func NewAskMsg(runID string, a pipeline.Approval) AskMsg {
+	return AskMsg{RunID: runID, req: &request{approval: a, reply: make(chan answer, 1)}}
+}
+
+// wrap breaks line into rows of width cells, the rows after the first
+// indented under it.
+func wrap(line string, width int) []string {
+	const indent = "      "
+	if width <= len(indent)+10 || ansi.StringWidth(line) <= width {
+		return []string{line}
+	}
+	rows := strings.Split(ansi.Wrap(line, width, " "), "\n")
+	out := rows[:1]
+	if len(rows) > 1 {
+		rest := strings.Join(rows[1:], " ")
+		for _, r := range strings.Split(ansi.Wrap(rest, width-len(indent), " "), "\n") {
+			out = append(out, indent+r)
+		}
+	}
+	return out
 }

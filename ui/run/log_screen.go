@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ type LogScreen struct {
 	ctx    *screen.Context
 	runID  string
 	path   string
+	shown  string // path, relative to the workspace when inside it
 	lines  []string
 	err    error
 	loaded bool
@@ -54,7 +56,13 @@ var (
 
 // NewLogScreen returns a pager over the log file at path of run runID.
 func NewLogScreen(ctx *screen.Context, runID, path string) *LogScreen {
-	return &LogScreen{ctx: ctx, runID: runID, path: path, follow: true, width: 80, height: 24}
+	shown := path
+	if ctx.Catalog != nil && ctx.Catalog.Workspace != nil {
+		if rel, err := filepath.Rel(ctx.Catalog.Root, path); err == nil && !strings.HasPrefix(rel, "..") {
+			shown = rel
+		}
+	}
+	return &LogScreen{ctx: ctx, runID: runID, path: path, shown: shown, follow: true, width: 80, height: 24}
 }
 
 // Init reads the file.
@@ -66,7 +74,7 @@ func (s *LogScreen) read() tea.Cmd {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				err = fmt.Errorf("no log yet at %s: the run has written nothing to it", path)
+				err = errors.New("no log yet: the run has written nothing to it")
 			} else {
 				err = fmt.Errorf("read the run's log: %w", err)
 			}
@@ -154,21 +162,21 @@ func (s *LogScreen) clamp() {
 // View draws a title line and the visible lines.
 func (s *LogScreen) View() string {
 	out := make([]string, 0, s.height)
-	title := fmt.Sprintf("log of run %s: %s", s.runID, s.path)
+	var status string
 	switch {
 	case s.err != nil:
-		title = s.err.Error()
+		status = s.err.Error()
 	case !s.loaded:
-		title += " (reading…)"
+		status = "reading…"
 	case len(s.lines) > 0:
-		end := min(s.top+s.rows(), len(s.lines))
-		title += fmt.Sprintf("  lines %d-%d of %d", s.top+1, end, len(s.lines))
+		status = fmt.Sprintf("lines %d-%d of %d", s.top+1, min(s.top+s.rows(), len(s.lines)), len(s.lines))
 		if s.follow {
-			title += " (following)"
+			status += " (following)"
 		}
 	default:
-		title += " (empty)"
+		status = "empty"
 	}
+	title := fmt.Sprintf("log of run %s: %s  %s", s.runID, status, s.shown)
 	out = append(out, ansi.Truncate(title, s.width, "…"))
 	end := min(s.top+s.rows(), len(s.lines))
 	for _, l := range s.lines[s.top:end] {

@@ -110,12 +110,15 @@ func (f *feed) next(id string) tea.Cmd {
 
 // Model is the run screen.
 type Model struct {
-	ctx        *screen.Context
-	id         string
-	job        Job
-	feed       *feed
-	state      *State
-	pane       Pane
+	ctx   *screen.Context
+	id    string
+	job   Job
+	feed  *feed
+	state *State
+	pane  Pane
+	// picked: the user chose a step; until then the pane follows the
+	// step the run is in.
+	picked     bool
 	cancel     context.CancelFunc
 	begin      tea.Cmd // runs the pipeline to its end
 	confirming bool
@@ -139,7 +142,7 @@ var (
 	keyNewer   = key.NewBinding(key.WithKeys("down", "pgdown"), key.WithHelp("↓/pgdn", "scroll log"))
 	keyTail    = key.NewBinding(key.WithKeys("G"), key.WithHelp("G", "follow log"))
 	keyCancel  = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "cancel run"))
-	keyRetry   = key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retry (resume the run)"))
+	keyRetry   = key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retry"))
 	keyFullLog = key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "full log"))
 	keyYes     = key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "approve"))
 	keyNo      = key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "decline"))
@@ -197,9 +200,12 @@ func (m *Model) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 			// A reap runs one teardown after another: each new run gets
 			// the screen to itself.
 			if e.Kind == pipeline.RunStarted && m.state.Env != "" && e.RunID != "" && e.RunID != m.state.RunID {
-				m.state, m.pane = NewState(e.RunID), Pane{}
+				m.state, m.pane, m.picked = NewState(e.RunID), Pane{}, false
 			}
 			m.state.Apply(e)
+		}
+		if !m.picked {
+			m.pane = m.pane.Select(m.state, m.state.Current()-m.pane.Selected)
 		}
 		return m, m.feed.next(m.id)
 	case AskMsg:
@@ -239,7 +245,6 @@ func (m *Model) ask(req *request) tea.Cmd {
 		return nil
 	}
 	m.input.SetValue("")
-	m.input.Placeholder = req.approval.Env
 	return m.input.Focus()
 }
 
@@ -290,9 +295,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	logH := LogHeight(m.state, m.bodyHeight())
 	switch {
 	case key.Matches(msg, keyUp):
-		m.pane = m.pane.Select(m.state, -1)
+		m.pane, m.picked = m.pane.Select(m.state, -1), true
 	case key.Matches(msg, keyDown):
-		m.pane = m.pane.Select(m.state, 1)
+		m.pane, m.picked = m.pane.Select(m.state, 1), true
 	case key.Matches(msg, keyOlder):
 		m.pane = m.pane.Scroll(m.state, step(msg, logH), logH)
 	case key.Matches(msg, keyNewer):
@@ -409,14 +414,15 @@ func (m *Model) Bindings() []key.Binding {
 		}
 		return []key.Binding{keyYes, keyNo}
 	}
-	b := []key.Binding{keyUp, keyDown, keyOlder, keyNewer, keyTail, keyFullLog}
-	if !m.ended {
-		b = append(b, keyCancel)
-	}
+	var b []key.Binding
 	if m.retryable() {
 		b = append(b, keyRetry)
 	}
-	return b
+	b = append(b, keyFullLog)
+	if !m.ended {
+		b = append(b, keyCancel)
+	}
+	return append(b, keyUp, keyDown, keyOlder, keyNewer, keyTail)
 }
 
 // CapturingInput is true while the screen asks for an approval or to

@@ -231,3 +231,14 @@ func (s *State) Failed() *Step {
 	}
 	return nil
 }
+
+// Current returns the index of the step the run is in: the last one that
+// started, 0 before any has.
+func (s *State) Current() int {
+	for i := len(s.Steps) - 1; i >= 0; i-- {
+		if s.Steps[i].Status != StatusPending {
+			return i
+		}
+	}
+	return 0
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/envbench/envbench/envs"
 	"github.com/envbench/envbench/envs/sweep"
@@ -169,5 +170,27 @@ func TestTeardownAskConfirms(t *testing.T) {
 	rec.mu.Unlock()
 	if !journaled {
 		t.Error("the typed name is not in the confirm step's outputs")
+	}
+}
+
+// TestReapAsksOnce: a reap with an Approver asks once, with the expired
+// sandboxes, and tears nothing down unless "reap" is typed.
+func TestReapAsksOnce(t *testing.T) {
+	root := demo(t)
+	c, err := envs.Open(root, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ans := range []*answer{{err: ErrDeclined}, {typed: "dev-bob"}, {typed: ApprovalYes}} {
+		res, err := Reap(context.Background(), c, ReapOptions{Ask: ans.ask}, nil)
+		if !NeedsApproval(err) || len(res.Teardowns) != 0 {
+			t.Fatalf("reap answered %q, %v: %v, %d teardown(s)", ans.typed, ans.err, err, len(res.Teardowns))
+		}
+		if len(ans.asked) != 1 || !slices.Equal(ans.asked[0].Targets, []string{"dev-bob"}) || !ans.asked[0].NeedsName || ans.asked[0].Env != ReapConfirm {
+			t.Fatalf("asked %+v", ans.asked)
+		}
+	}
+	if runs, _ := (LocalJournal{Root: root}).Runs(context.Background(), "dev-bob"); len(runs) != 0 {
+		t.Errorf("a refused reap left %d run(s) of dev-bob", len(runs))
 	}
 }

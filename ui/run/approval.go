@@ -97,6 +97,11 @@ func ApprovalLines(a pipeline.Approval, width, height int) []string {
 			body = append(body, "  "+it.Type+" "+it.Explain())
 		}
 	}
+	var wrapped []string
+	for _, l := range body {
+		wrapped = append(wrapped, wrap(l, width)...)
+	}
+	body = wrapped
 	room := max(height-len(lines), 0)
 	if len(body) > room {
 		cut := len(body) - room + 1

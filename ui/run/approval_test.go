@@ -250,3 +250,27 @@ func TestFullLogPages(t *testing.T) {
 		t.Fatalf("g did not go to the top:\n%s", v)
 	}
 }
+
+// TestRunEndSaysSo: the end of a run tells the screens that show runs
+// (screen.RunEndedMsg) and reloads the workspace, whose status comes from
+// the state.
+func TestRunEndSaysSo(t *testing.T) {
+	m := NewJob(&screen.Context{}, "r1", nil)
+	m.Update(EventsMsg{RunID: "r1", Events: []pipeline.Event{{Seq: 1, Kind: pipeline.RunStarted, RunID: "r1", Env: "dev-bob", Pipeline: "teardown"}}})
+	_, cmd := m.Update(DoneMsg{RunID: "r1"})
+	if cmd == nil {
+		t.Fatal("no command at the run's end")
+	}
+	var ended, reload bool
+	for _, c := range cmd().(tea.BatchMsg) {
+		switch msg := c().(type) {
+		case screen.RunEndedMsg:
+			ended = msg == screen.RunEndedMsg{Env: "dev-bob", RunID: "r1"}
+		case screen.ReloadMsg:
+			reload = true
+		}
+	}
+	if !ended || !reload {
+		t.Errorf("run ended sent %v, reload %v", ended, reload)
+	}
+}

@@ -220,8 +220,10 @@ func (m *Model) Update(msg tea.Msg) (screen.Screen, tea.Cmd) {
 		m.ended, m.err, m.result = true, msg.Err, msg.Result
 		m.asking, m.confirming = nil, false
 		m.input.Blur()
-		env, id := m.state.Env, m.id
-		return m, func() tea.Msg { return screen.RunEndedMsg{Env: env, RunID: id} }
+		env, id := m.state.Env, m.state.RunID
+		// The environments' status comes from their state: read it again.
+		return m, tea.Batch(func() tea.Msg { return screen.RunEndedMsg{Env: env, RunID: id} },
+			func() tea.Msg { return screen.ReloadMsg{} })
 	case TickMsg:
 		if msg.RunID != m.id || m.ended {
 			return m, nil
@@ -282,6 +284,13 @@ func (m *Model) answerKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, m.ctx.Keys.Force) && !m.ended {
+		// The root model hands ctrl+c to a busy screen: it interrupts the
+		// run, an approval it waits for included.
+		m.confirming = false
+		m.Cancel()
+		return nil
+	}
 	if m.asking != nil {
 		return m.answerKey(msg)
 	}
@@ -390,7 +399,7 @@ func (m *Model) View() string {
 	case m.confirming:
 		out += "\ncancel the run? y to cancel, any other key to go on"
 	case m.ended && m.err != nil:
-		out += "\nrun ended: " + m.err.Error()
+		out += "\nrun ended: " + strings.ReplaceAll(m.err.Error(), "\n", "; ")
 	case m.ended:
 		out += "\nrun ended: " + string(m.state.Status)
 	default:

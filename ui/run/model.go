@@ -368,19 +368,23 @@ func step(msg tea.KeyPressMsg, page int) int {
 // the report of a teardown that ended.
 func (m *Model) panel() []string {
 	room := max(m.height/2, 4)
+	st := &m.ctx.Styles
+	var lines []string
 	switch {
 	case m.asking != nil:
 		a := m.asking.approval
-		lines := ApprovalLines(a, m.width, room-2)
-		lines = append(lines, AnswerHint(a))
+		lines = ApprovalLines(a, m.width, room-2)
+		lines = append(lines, st.Warn.Render(AnswerHint(a)))
 		if a.NeedsName {
 			lines = append(lines, m.input.View())
 		}
-		return lines
 	case m.ended && m.result.Teardown != nil && m.result.Teardown.Swept != nil:
-		return ReportLines(m.result.Teardown, m.width, room)
+		lines = ReportLines(m.result.Teardown, m.width, room)
 	}
-	return nil
+	if len(lines) > 0 {
+		lines[0] = st.Accent.Render(lines[0])
+	}
+	return lines
 }
 
 // bodyHeight is the height the steps and the log pane get.

@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,6 +42,10 @@ func (f *feed) approver() pipeline.Approver {
 	return func(ctx context.Context, a pipeline.Approval) (string, error) {
 		req := &request{approval: a, reply: make(chan answer, 1)}
 		f.mu.Lock()
+		if f.closed {
+			f.mu.Unlock()
+			return "", ErrScreenClosed
+		}
 		f.asks = append(f.asks, req)
 		f.mu.Unlock()
 		f.signal()
@@ -50,6 +55,22 @@ func (f *feed) approver() pipeline.Approver {
 		case <-ctx.Done():
 			return "", ctx.Err()
 		}
+	}
+}
+
+// ErrScreenClosed answers an approval asked after its run screen was
+// closed: the run stops there, resumable (R on the environment screen).
+var ErrScreenClosed = errors.New("the run screen was closed, so no one could approve; resume the run to answer")
+
+// close refuses every approval asked from now on, and those not yet shown.
+func (f *feed) close() {
+	f.mu.Lock()
+	f.closed = true
+	asks := f.asks
+	f.asks = nil
+	f.mu.Unlock()
+	for _, req := range asks {
+		req.reply <- answer{err: ErrScreenClosed}
 	}
 }
 

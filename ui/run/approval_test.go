@@ -274,3 +274,34 @@ func TestRunEndSaysSo(t *testing.T) {
 		t.Errorf("run ended sent %v, reload %v", ended, reload)
 	}
 }
+
+// TestClosedScreenRefusesApprovals: a run whose screen was popped before
+// it asked is refused at once, as a declined approval, not left waiting.
+func TestClosedScreenRefusesApprovals(t *testing.T) {
+	job := &askingJob{a: pipeline.Approval{Env: "dev-alice", Pipeline: "clone"}}
+	m := NewJob(&screen.Context{}, "r1", job.run)
+	_ = m.Init()
+	m.Close()
+	m.begin()
+	if !errors.Is(job.err, ErrScreenClosed) {
+		t.Fatalf("ask after close: %v", job.err)
+	}
+
+	// Asked (queued or shown), then closed.
+	job = &askingJob{a: pipeline.Approval{Env: "dev-alice", Pipeline: "clone"}}
+	m, runs := startJob(t, &screen.Context{}, job.run)
+	for {
+		m.feed.mu.Lock()
+		n := len(m.feed.asks)
+		m.feed.mu.Unlock()
+		if n > 0 || m.asking != nil {
+			break
+		}
+		m.Update(m.feed.next(m.id)())
+	}
+	m.Close()
+	runs.Wait()
+	if !errors.Is(job.err, ErrScreenClosed) {
+		t.Fatalf("ask pending at close: %v", job.err)
+	}
+}

@@ -53,6 +53,7 @@ type feed struct {
 	mu     sync.Mutex
 	events []pipeline.Event
 	asks   []*request
+	closed bool // the screen was closed: no one answers
 	done   bool
 	err    error
 	result Result
@@ -448,6 +449,13 @@ func (m *Model) Busy() string {
 		return ""
 	}
 	return "run " + m.id
+}
+
+// Close is called when the screen is popped: the run goes on, but an
+// approval it asks for from now on is refused with ErrScreenClosed.
+func (m *Model) Close() {
+	m.answer("", ErrScreenClosed)
+	m.feed.close()
 }
 
 // Cancel interrupts the run; an approval it waits for is given up with

@@ -53,6 +53,13 @@ type Backer interface {
 	Back() bool
 }
 
+// Closer is implemented by screens that must know when they are popped:
+// a run screen then refuses the approvals its run asks for later, which no
+// one would see.
+type Closer interface {
+	Close()
+}
+
 // Runner starts the pipelines' runs. The TUI's runner is the pipeline;
 // tests give a fake. Every call blocks until the run ends and reports its
 // events to sink as they happen. ask, where a call takes one, is asked for

@@ -166,6 +166,11 @@ func (a *applyRun) verify(ctx context.Context, r *Run) (err error) {
 		return err
 	}
 	findings = append(interruptedFindings(interrupted), findings...)
+	// A name typed at a clone's gate is journaled with it: a resumed run
+	// finds it there rather than in the run's arguments.
+	if typed := r.Get(outConfirm); typed != "" {
+		a.confirm = typed
+	}
 	if why := confirmationReasons(name, a.e.Protected, findings); len(why) > 0 && a.confirm != name {
 		return fmt.Errorf("%w: %s; confirm by giving the environment's name (--confirm %s)", ErrConfirmationNeeded, strings.Join(why, " and "), name)
 	}
@@ -303,8 +308,9 @@ func readTicket(planFile string) (ticket, error) {
 	return t, nil
 }
 
-// Runner runs plans and applies for the TUI: Plan and Apply of this
-// package, with the run ids the TUI chose.
+// Runner runs the TUI's pipelines: Plan, Apply, Clone, Teardown, Resume
+// and Reap of this package, with the run ids the TUI chose and its
+// Approver.
 type Runner struct {
 	// Halt, when closed, stops each run after the step in flight,
 	// resumable (Options.Halt).
@@ -319,4 +325,26 @@ func (r Runner) Plan(ctx context.Context, c *envs.Catalog, env, runID string, si
 // Apply runs Apply on the reviewed plan's file.
 func (r Runner) Apply(ctx context.Context, c *envs.Catalog, env string, plan *PlanResult, confirm, runID string, sink func(Event)) (*ApplyResult, error) {
 	return Apply(ctx, c, env, plan.PlanFile, confirm, Options{RunID: runID, Halt: r.Halt}, sink)
+}
+
+// Clone runs Clone, asking ask at the review gate.
+func (r Runner) Clone(ctx context.Context, c *envs.Catalog, env, runID string, ask Approver, sink func(Event)) (*CloneResult, error) {
+	return Clone(ctx, c, env, CloneOptions{Options: Options{RunID: runID, Halt: r.Halt}, Ask: ask}, sink)
+}
+
+// Teardown runs Teardown, asking ask for the environment's name.
+func (r Runner) Teardown(ctx context.Context, c *envs.Catalog, env, runID string, ask Approver, sink func(Event)) (*TeardownResult, error) {
+	return Teardown(ctx, c, env, TeardownOptions{Options: Options{RunID: runID, Halt: r.Halt}, Ask: ask}, sink)
+}
+
+// Resume runs ResumeAsking on the run runID.
+func (r Runner) Resume(ctx context.Context, c *envs.Catalog, runID string, ask Approver, sink func(Event)) error {
+	_, _, err := ResumeAsking(ctx, c, runID, Options{Halt: r.Halt}, ask, sink)
+	return err
+}
+
+// Reap runs Reap: every expired sandbox torn down in turn, once ask
+// approved the listing.
+func (r Runner) Reap(ctx context.Context, c *envs.Catalog, ask Approver, sink func(Event)) (*ReapResult, error) {
+	return Reap(ctx, c, ReapOptions{Options: Options{Halt: r.Halt}, Ask: ask}, sink)
 }

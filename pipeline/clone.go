@@ -30,6 +30,10 @@ type CloneOptions struct {
 	// applied only with Confirm set to the environment's name.
 	AutoApprove bool
 	Confirm     string
+	// Ask, when set, is asked at the review gate when AutoApprove and
+	// Confirm do not approve the plan already; the name it returns is
+	// journaled with the gate, so that the apply and a resumed run have it.
+	Ask Approver
 }
 
 // CloneResult is what a clone did: its plan run's result (the review), its
@@ -88,7 +92,7 @@ func clonePipeline(c *envs.Catalog, e *envs.Environment, res *CloneResult, a *ap
 	steps = append(steps, HookSteps(c, e, config.PreDeploy)...)
 	steps = append(steps, plan.Steps...)
 	steps = append(steps, StepDef{Name: StepGate, Describe: func(context.Context, *Run) string { return "deciding whether the plan may be applied" },
-		Action: func(_ context.Context, r *Run) error { return gate(r, res.Plan, opts) }})
+		Action: func(ctx context.Context, r *Run) error { return gate(ctx, r, res.Plan, a, opts) }})
 	steps = append(steps, a.pipeline().Steps[0], cloneApplyStep(a))
 	steps = append(steps, StepDef{Name: StepOutputs, Describe: func(context.Context, *Run) string { return "recording outputs" },
 		Action: func(ctx context.Context, r *Run) error { return recordOutputs(ctx, r, a, res) }})
@@ -112,9 +116,29 @@ func validated(e *envs.Environment) error {
 }
 
 // gate lets the reviewed plan through: with the name typed when the review
-// needs it, else with AutoApprove or the name.
-func gate(r *Run, p *PlanResult, opts CloneOptions) error {
+// needs it, else with AutoApprove or the name; when those do not approve
+// it and opts.Ask is set, with what Ask answers. A name typed at the gate
+// is journaled as the run's confirmation (outConfirm) and given to the
+// apply.
+func gate(ctx context.Context, r *Run, p *PlanResult, a *applyRun, opts CloneOptions) error {
 	name := p.Env
+	// A resumed run whose review an earlier process made does not know
+	// the risk: only the name approves it (the apply reviews again).
+	needsName := p.NeedsConfirmation() || p.Plan == nil
+	approved := opts.Confirm == name || !needsName && opts.AutoApprove
+	if !approved && opts.Ask != nil {
+		typed, err := approve(ctx, opts.Ask, Approval{Env: name, Pipeline: "clone", RunID: r.ID(),
+			Plan: p.Plan, Findings: p.Findings, NeedsName: needsName})
+		if err != nil {
+			return err
+		}
+		if typed != "" {
+			a.confirm = typed
+			r.Set(outConfirm, typed)
+		}
+		r.Say("approved in the TUI")
+		return nil
+	}
 	if p.NeedsConfirmation() {
 		if opts.Confirm != name {
 			why := "the review found high risk"

@@ -121,7 +121,7 @@ func TestCloneGate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &Run{core: &runCore{id: "r", env: tc.plan.Env}}
-			err := gate(r, &tc.plan, tc.opts)
+			err := gate(context.Background(), r, &tc.plan, &applyRun{}, tc.opts)
 			if tc.ok != (err == nil) || err != nil && (!NeedsApproval(err) || !strings.Contains(err.Error(), tc.want)) {
 				t.Fatalf("gate: %v, want ok=%v %q", err, tc.ok, tc.want)
 			}

@@ -19,7 +19,13 @@ type ReapOptions struct {
 	Connector cloud.Connector
 	// DestroyRetry is each teardown's destroy policy; zero: TransientRetry.
 	DestroyRetry RetryPolicy
+	// Ask, when set, is asked once before anything is torn down, with the
+	// expired sandboxes as Targets; it must answer ReapConfirm.
+	Ask Approver
 }
+
+// ReapConfirm is what a person types to approve a reap.
+const ReapConfirm = "reap"
 
 // ReapResult is what a reap found and did.
 type ReapResult struct {
@@ -52,8 +58,17 @@ func Expired(c *envs.Catalog) []*envs.Environment {
 // names every environment that did not finish clean.
 func Reap(ctx context.Context, c *envs.Catalog, opts ReapOptions, sink func(Event)) (*ReapResult, error) {
 	res := &ReapResult{Expired: Expired(c), Failed: map[string]error{}}
-	if opts.DryRun {
+	if opts.DryRun || len(res.Expired) == 0 {
 		return res, nil
+	}
+	if opts.Ask != nil {
+		a := Approval{Env: ReapConfirm, Pipeline: "reap", NeedsName: true}
+		for _, e := range res.Expired {
+			a.Targets = append(a.Targets, e.Name)
+		}
+		if _, err := approve(ctx, opts.Ask, a); err != nil {
+			return res, err
+		}
 	}
 	var failed []string
 	for _, e := range res.Expired {

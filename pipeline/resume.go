@@ -44,15 +44,22 @@ func FindRun(ctx context.Context, c *envs.Catalog, opts Options, runID string) (
 // and kind with the engine's error: ErrSucceeded for a run that finished,
 // a *LockedError for one whose process still runs.
 func Resume(ctx context.Context, c *envs.Catalog, runID string, opts Options, sink func(Event)) (env, kind string, err error) {
+	return ResumeAsking(ctx, c, runID, opts, nil, sink)
+}
+
+// ResumeAsking is Resume with an Approver for a clone's gate or a
+// teardown's confirmation that did not pass before (see CloneOptions.Ask
+// and TeardownOptions.Ask); nil asks nothing, as Resume.
+func ResumeAsking(ctx context.Context, c *envs.Catalog, runID string, opts Options, ask Approver, sink func(Event)) (env, kind string, err error) {
 	env, kind, err = FindRun(ctx, c, opts, runID)
 	if err != nil {
 		return "", "", err
 	}
 	switch kind {
 	case "clone":
-		_, err = ResumeClone(ctx, c, env, runID, opts, sink)
+		_, err = resumeClone(ctx, c, env, runID, opts, ask, sink)
 	case "teardown":
-		_, err = ResumeTeardown(ctx, c, env, runID, TeardownOptions{Options: opts}, sink)
+		_, err = ResumeTeardown(ctx, c, env, runID, TeardownOptions{Options: opts, Ask: ask}, sink)
 	case "plan", "apply":
 		_, err = NewEngine(c, opts, sink).Resume(ctx, env, runID, Builder(c, opts))
 	default:

@@ -53,6 +53,10 @@ type TeardownOptions struct {
 	Connector cloud.Connector
 	// DestroyRetry is the destroy step's policy; zero: TransientRetry.
 	DestroyRetry RetryPolicy
+	// Ask, when set and Confirm is empty, is asked at the confirm step,
+	// with the destroy plan and the sweep's listing; it must answer the
+	// environment's name, which is journaled with the step.
+	Ask Approver
 }
 
 // TeardownResult is what a teardown did, or would do (DryRun).
@@ -339,16 +343,50 @@ func (t *teardown) confirmStep() StepDef {
 		Name:     StepConfirm,
 		Describe: func(context.Context, *Run) string { return "confirming with the environment's name" },
 		Action: func(ctx context.Context, r *Run) error {
-			if t.opts.Confirm != t.e.Name {
-				if t.opts.Confirm == "" {
+			confirm := t.opts.Confirm
+			if typed := r.Get("confirm"); typed != "" {
+				confirm = typed
+			}
+			if confirm == "" && t.opts.Ask != nil {
+				typed, err := approve(ctx, t.opts.Ask, t.approval(ctx, r))
+				if err != nil {
+					return err
+				}
+				r.Set("confirm", typed)
+				confirm = typed
+			}
+			if confirm != t.e.Name {
+				if confirm == "" {
 					return fmt.Errorf("teardown %s: %w: type the environment's name to destroy it (--confirm %s)", t.e.Name, ErrConfirmationNeeded, t.e.Name)
 				}
-				return fmt.Errorf("teardown %s: %w: %q does not name this environment (expected %s)", t.e.Name, ErrConfirmationNeeded, t.opts.Confirm, t.e.Name)
+				return fmt.Errorf("teardown %s: %w: %q does not name this environment (expected %s)", t.e.Name, ErrConfirmationNeeded, confirm, t.e.Name)
 			}
 			r.Say("confirmed: " + t.e.Name)
 			return nil
 		},
 	}
+}
+
+// approval is what the confirm step asks: the destroy plan, and the
+// sweep's listing with what lies beyond Terraform's state. A listing that
+// fails is logged and left out: the destroy plan is still worth asking on.
+func (t *teardown) approval(ctx context.Context, r *Run) Approval {
+	a := Approval{Env: t.e.Name, Pipeline: "teardown", RunID: r.ID(), Plan: t.res.Plan, Findings: t.res.Findings, NeedsName: true}
+	acct, err := t.account(ctx, r)
+	if err == nil {
+		a.Sweep, err = t.sweeper().Plan(ctx, acct, t.e.Name, t.e.Region)
+	}
+	if err != nil {
+		r.Logf("the sweep's listing, for the confirmation: %v", err)
+		return a
+	}
+	managed := stateIdentities(envs.WorkDir(t.c.Root, t.e.Name))
+	for _, it := range a.Sweep.Items {
+		if !managed[it.ARN] && !managed[it.ID] {
+			a.Leftovers = append(a.Leftovers, it)
+		}
+	}
+	return a
 }
 
 func (t *teardown) destroyStep() StepDef {

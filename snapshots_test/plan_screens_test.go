@@ -220,3 +220,19 @@ func TestPlanScreens(t *testing.T) {
 // planScreenNames are TestPlanScreens' cases, for the unused-golden check.
 var planScreenNames = []string{"plan_streaming", "plan_complete", "plan_risk_banner", "plan_risk_banner_production", "plan_no_findings", "plan_replan_empty_filter",
 	"plan_findings", "plan_expanded_diff", "plan_confirm_protected", "apply_in_progress", "apply_done", "apply_failed"}
+
+func (idleRunner) Clone(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.CloneResult, error) {
+	return nil, errors.New("no clone in this test")
+}
+
+func (idleRunner) Teardown(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.TeardownResult, error) {
+	return nil, errors.New("no teardown in this test")
+}
+
+func (idleRunner) Resume(context.Context, *envs.Catalog, string, pipeline.Approver, func(pipeline.Event)) error {
+	return errors.New("no resume in this test")
+}
+
+func (idleRunner) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+	return nil, errors.New("no reap in this test")
+}

@@ -135,7 +135,7 @@ func TestGoldenFilesAreAllUsed(t *testing.T) {
 	for _, size := range sizes {
 		want[goldenName("environments_preparing", size.w, size.h)] = true
 	}
-	for _, name := range planScreenNames {
+	for _, name := range append(planScreenNames, runScreenNames...) {
 		for _, size := range sizes {
 			want[goldenName(name, size.w, size.h)] = true
 		}

@@ -278,6 +278,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case screen.HomeMsg:
 		m.keepOutcomes(m.stack[1:])
+		closeScreens(m.stack[1:])
 		m.stack = m.stack[:1]
 		return nil
 	case screen.ReloadMsg:
@@ -334,6 +335,7 @@ func (m *Model) push(title string, s screen.Screen) tea.Cmd {
 func (m *Model) pop() {
 	if len(m.stack) > 1 {
 		m.keepOutcomes(m.stack[len(m.stack)-1:])
+		closeScreens(m.stack[len(m.stack)-1:])
 		m.stack = m.stack[:len(m.stack)-1]
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -68,4 +69,20 @@ func TestBusyPlanScreenStaysAndQuitWaits(t *testing.T) {
 	if cmd == nil || cmd() != tea.Quit() {
 		t.Fatal("once the run has stopped, the program quits")
 	}
+}
+
+func (blockingRunner) Clone(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.CloneResult, error) {
+	return nil, errors.New("no clone in this test")
+}
+
+func (blockingRunner) Teardown(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.TeardownResult, error) {
+	return nil, errors.New("no teardown in this test")
+}
+
+func (blockingRunner) Resume(context.Context, *envs.Catalog, string, pipeline.Approver, func(pipeline.Event)) error {
+	return errors.New("no resume in this test")
+}
+
+func (blockingRunner) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+	return nil, errors.New("no reap in this test")
 }

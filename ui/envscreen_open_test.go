@@ -8,6 +8,7 @@ import (
 
 	"github.com/envbench/envbench/ui/envscreen"
 	"github.com/envbench/envbench/ui/plan"
+	"github.com/envbench/envbench/ui/run"
 	"github.com/envbench/envbench/ui/screen"
 )
 
@@ -82,18 +83,32 @@ func TestOpenUnregisteredKind(t *testing.T) {
 	}
 }
 
-// TestCloneAndTeardownSayHowHeadless: C and T on the environment screen
-// open the run screen, which cannot yet ask for a plan's approval or the
-// typed name; the footer says which command does it.
-func TestCloneAndTeardownSayHowHeadless(t *testing.T) {
-	for key, want := range map[string]string{
-		"C": "clone is not in the TUI yet; in a terminal: envbench clone dev-alice --auto-approve",
-		"T": "teardown is not in the TUI yet; in a terminal: envbench teardown dev-alice --confirm dev-alice",
+// TestCloneAndTeardownOpenTheRunScreen: C and T on the environment
+// screen, and :run ENV clone|teardown, open the run screen, titled for the
+// run; a protected environment's teardown is refused before anything opens.
+func TestCloneAndTeardownOpenTheRunScreen(t *testing.T) {
+	for _, c := range []struct {
+		keys  []string
+		title string
+	}{
+		{[]string{"enter", "C"}, "run clone dev-alice"},
+		{[]string{"enter", "T"}, "run teardown dev-alice"},
+		{[]string{":", "run dev-bob teardown", "enter"}, "run teardown dev-bob"},
+		{[]string{":", "run dev-alice clone", "enter"}, "run clone dev-alice"},
 	} {
 		m, _ := demoModel(t)
-		typeKeys(m, "enter", key)
-		if got := footer(m); !strings.Contains(got, want) {
-			t.Errorf("%s: footer %q, want %q", key, got, want)
+		if c.keys[0] == ":" {
+			press(m, c.keys...)
+		} else {
+			typeKeys(m, c.keys...)
 		}
+		if !is[*run.Model](m.Top()) || m.stack[len(m.stack)-1].title != c.title {
+			t.Errorf("%v: top %T %q, want the run screen %q (footer %q)", c.keys, m.Top(), m.stack[len(m.stack)-1].title, c.title, footer(m))
+		}
+	}
+	m, _ := demoModel(t)
+	press(m, ":", "run production teardown", "enter")
+	if got := footer(m); is[*run.Model](m.Top()) || !strings.Contains(got, "production is protected: it is never torn down") {
+		t.Errorf("teardown of production: top %T, footer %q", m.Top(), got)
 	}
 }

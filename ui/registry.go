@@ -96,17 +96,20 @@ func (m *Model) open(o screen.Open) (tea.Cmd, error) {
 	if !ok {
 		return nil, fmt.Errorf("no screen named %q; screens: %s", o.Kind, strings.Join(kinds(m.screens), ", "))
 	}
-	if op.needsEnv && o.Env == "" {
+	// A reap is the one run of no environment.
+	if op.needsEnv && o.Env == "" && !(o.Kind == screen.KindRun && o.Pipeline == "reap") {
 		return nil, fmt.Errorf("%s needs an environment: %s ENV", o.Kind, o.Kind)
 	}
 	if op.open == nil { // the environments screen, at the bottom
 		if o.Env == "" {
+			closeScreens(m.stack[1:])
 			m.stack = m.stack[:1]
 			return nil, nil
 		}
 		if _, ok := m.environment(o.Env); !ok {
 			return nil, fmt.Errorf("no environment named %q", o.Env)
 		}
+		closeScreens(m.stack[1:])
 		m.stack = m.stack[:1]
 		s, cmd := m.stack[0].screen.Update(screen.CatalogMsg{Catalog: m.ctx.Catalog, Select: o.Env})
 		m.stack[0].screen = s
@@ -117,4 +120,14 @@ func (m *Model) open(o screen.Open) (tea.Cmd, error) {
 		return nil, err
 	}
 	return m.push(title, s), nil
+}
+
+// closeScreens tells the screens leaving the stack that implement
+// screen.Closer.
+func closeScreens(entries []entry) {
+	for _, e := range entries {
+		if c, ok := e.screen.(screen.Closer); ok {
+			c.Close()
+		}
+	}
 }

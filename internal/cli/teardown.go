@@ -120,20 +120,5 @@ func printTeardown(w io.Writer, res *pipeline.TeardownResult) {
 		}
 		return
 	}
-	if res.Swept == nil {
-		return
-	}
-	rep := res.Swept
-	fmt.Fprintf(w, "Sweep of %s in %s %s: %d removed, %d remain, %d skipped\n", res.Env, rep.Account, rep.Region, len(rep.Removed), len(rep.Remaining), len(rep.Skipped))
-	for _, group := range []struct {
-		label string
-		items []sweep.Item
-	}{{"removed", rep.Removed}, {"remains", rep.Remaining}, {"skipped", rep.Skipped}} {
-		for _, it := range group.items {
-			fmt.Fprintf(w, "  %-7s %s %s\n", group.label, it.Type, it.Explain())
-		}
-	}
-	if rep.Clean() {
-		fmt.Fprintf(w, "%s is torn down: nothing tagged %s=%s remains\n", res.Env, sweep.TagKey, res.Env)
-	}
+	pipeline.WriteSweepReport(w, res)
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -112,4 +113,20 @@ func TestNoOutcomeWithoutAnUnfinishedApply(t *testing.T) {
 	if summary, code := s.Outcome(); code != 0 || summary != "" {
 		t.Errorf("a reviewed plan leaves nothing to say; got %d %q", code, summary)
 	}
+}
+
+func (interruptedApply) Clone(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.CloneResult, error) {
+	return nil, errors.New("no clone in this test")
+}
+
+func (interruptedApply) Teardown(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.TeardownResult, error) {
+	return nil, errors.New("no teardown in this test")
+}
+
+func (interruptedApply) Resume(context.Context, *envs.Catalog, string, pipeline.Approver, func(pipeline.Event)) error {
+	return errors.New("no resume in this test")
+}
+
+func (interruptedApply) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+	return nil, errors.New("no reap in this test")
 }

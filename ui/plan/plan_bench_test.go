@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -118,4 +119,20 @@ func BenchmarkPlannedChangeToScreen(b *testing.B) {
 		}
 		_ = s.View()
 	}
+}
+
+func (handOff) Clone(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.CloneResult, error) {
+	return nil, errors.New("no clone in this test")
+}
+
+func (handOff) Teardown(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.TeardownResult, error) {
+	return nil, errors.New("no teardown in this test")
+}
+
+func (handOff) Resume(context.Context, *envs.Catalog, string, pipeline.Approver, func(pipeline.Event)) error {
+	return errors.New("no resume in this test")
+}
+
+func (handOff) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+	return nil, errors.New("no reap in this test")
 }

@@ -372,3 +372,19 @@ func TestListIsUsableWhileTheSavedPlanIsRead(t *testing.T) {
 		t.Errorf("the filter does not work while the saved plan is read:\n%s", v)
 	}
 }
+
+func (*fakeRunner) Clone(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.CloneResult, error) {
+	return nil, errors.New("no clone in this test")
+}
+
+func (*fakeRunner) Teardown(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.TeardownResult, error) {
+	return nil, errors.New("no teardown in this test")
+}
+
+func (*fakeRunner) Resume(context.Context, *envs.Catalog, string, pipeline.Approver, func(pipeline.Event)) error {
+	return errors.New("no resume in this test")
+}
+
+func (*fakeRunner) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+	return nil, errors.New("no reap in this test")
+}

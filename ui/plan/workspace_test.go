@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -120,4 +121,20 @@ func TestUnloadableWorkspaceFailsThePlan(t *testing.T) {
 	if s.phase != phasePlanFailed || !strings.Contains(v, "reload the workspace "+root+" from disk") || len(r.plans) != 0 {
 		t.Errorf("phase %d, %d plan(s) run:\n%s", s.phase, len(r.plans), v)
 	}
+}
+
+func (*catalogRunner) Clone(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.CloneResult, error) {
+	return nil, errors.New("no clone in this test")
+}
+
+func (*catalogRunner) Teardown(context.Context, *envs.Catalog, string, string, pipeline.Approver, func(pipeline.Event)) (*pipeline.TeardownResult, error) {
+	return nil, errors.New("no teardown in this test")
+}
+
+func (*catalogRunner) Resume(context.Context, *envs.Catalog, string, pipeline.Approver, func(pipeline.Event)) error {
+	return errors.New("no resume in this test")
+}
+
+func (*catalogRunner) Reap(context.Context, *envs.Catalog, pipeline.Approver, func(pipeline.Event)) (*pipeline.ReapResult, error) {
+	return nil, errors.New("no reap in this test")
 }

@@ -130,7 +130,7 @@ func (s *State) Apply(e pipeline.Event) {
 	case pipeline.StepStarted:
 		if e.Lane == "" {
 			st.Status, st.Message = StatusRunning, ""
-			st.RetryAt = time.Time{}
+			st.RetryAt, st.Finished = time.Time{}, time.Time{}
 			if st.Started.IsZero() {
 				st.Started = e.Time
 			}
@@ -230,4 +230,15 @@ func (s *State) Failed() *Step {
 		}
 	}
 	return nil
+}
+
+// Current returns the index of the step the run is in: the last one that
+// started, 0 before any has.
+func (s *State) Current() int {
+	for i := len(s.Steps) - 1; i >= 0; i-- {
+		if s.Steps[i].Status != StatusPending {
+			return i
+		}
+	}
+	return 0
 }

@@ -53,12 +53,30 @@ type Backer interface {
 	Back() bool
 }
 
-// Runner starts plan and apply runs. The TUI's runner is the pipeline; tests
-// give a fake. Both calls block until the run ends and report its events to
-// sink as they happen.
+// Closer is implemented by screens that must know when they are popped:
+// a run screen then refuses the approvals its run asks for later, which no
+// one would see.
+type Closer interface {
+	Close()
+}
+
+// Runner starts the pipelines' runs. The TUI's runner is the pipeline;
+// tests give a fake. Every call blocks until the run ends and reports its
+// events to sink as they happen. ask, where a call takes one, is asked for
+// the approval a run needs (a clone's reviewed plan, a teardown's typed
+// name) on the run's goroutine, and may block until it is answered or ctx
+// is done.
 type Runner interface {
 	Plan(ctx context.Context, c *envs.Catalog, env, runID string, sink func(pipeline.Event)) (*pipeline.PlanResult, error)
 	Apply(ctx context.Context, c *envs.Catalog, env string, plan *pipeline.PlanResult, confirm, runID string, sink func(pipeline.Event)) (*pipeline.ApplyResult, error)
+	Clone(ctx context.Context, c *envs.Catalog, env, runID string, ask pipeline.Approver, sink func(pipeline.Event)) (*pipeline.CloneResult, error)
+	Teardown(ctx context.Context, c *envs.Catalog, env, runID string, ask pipeline.Approver, sink func(pipeline.Event)) (*pipeline.TeardownResult, error)
+	// Resume goes on with the run runID from its journal (pipeline.Resume):
+	// finished steps are skipped, the one it stopped in is probed.
+	Resume(ctx context.Context, c *envs.Catalog, runID string, ask pipeline.Approver, sink func(pipeline.Event)) error
+	// Reap tears down the expired sandboxes, one teardown run each, once
+	// ask has approved them (typed "reap").
+	Reap(ctx context.Context, c *envs.Catalog, ask pipeline.Approver, sink func(pipeline.Event)) (*pipeline.ReapResult, error)
 }
 
 // Context is what every screen shares: the catalog, the styles, the keys and

@@ -86,13 +86,17 @@ type Model struct {
 	halt        chan struct{} // closed to leave the runs under way to resume later
 	leaving     bool          // quitting by leaving the runs, not cancelling them
 	outcomes    []outcome     // of screens popped with an unfinished apply
-	screens     map[screen.Kind]opener
-	command     components.CommandLine
-	changes     <-chan struct{}
-	changeGen   int // changes seen; a reload waits for the latest
-	identity    identity
-	simulation  Simulation
-	preparing   []string // environments the simulation is applying
+	// background are screens closed while their work still ran: they keep
+	// receiving messages until it ends, quitting asks about them, and
+	// their outcomes are told like the others'.
+	background []screen.Screen
+	screens    map[screen.Kind]opener
+	command    components.CommandLine
+	changes    <-chan struct{}
+	changeGen  int // changes seen; a reload waits for the latest
+	identity   identity
+	simulation Simulation
+	preparing  []string // environments the simulation is applying
 }
 
 // outcomer is a screen whose work can leave something the user must be
@@ -191,6 +195,13 @@ func Run(ctx context.Context, opts Options, waitNote io.Writer) error {
 // 0. Call it once the program has ended and every run has stopped.
 func (m *Model) Outcome() (summary string, exitCode int) {
 	all := slices.Clone(m.outcomes)
+	for _, s := range m.background {
+		if o, ok := s.(outcomer); ok {
+			if text, code := o.Outcome(); code != 0 {
+				all = append(all, outcome{text, code})
+			}
+		}
+	}
 	for _, e := range m.stack {
 		if o, ok := e.screen.(outcomer); ok {
 			if text, code := o.Outcome(); code != 0 {
@@ -277,8 +288,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.pop()
 		return nil
 	case screen.HomeMsg:
-		m.keepOutcomes(m.stack[1:])
-		closeScreens(m.stack[1:])
+		m.drop(m.stack[1:])
 		m.stack = m.stack[:1]
 		return nil
 	case screen.ReloadMsg:
@@ -334,10 +344,43 @@ func (m *Model) push(title string, s screen.Screen) tea.Cmd {
 
 func (m *Model) pop() {
 	if len(m.stack) > 1 {
-		m.keepOutcomes(m.stack[len(m.stack)-1:])
-		closeScreens(m.stack[len(m.stack)-1:])
+		m.drop(m.stack[len(m.stack)-1:])
 		m.stack = m.stack[:len(m.stack)-1]
 	}
+}
+
+// drop takes screens off the stack: those whose work still runs go on in
+// the background; the others' outcomes are kept. Each is told it closed.
+func (m *Model) drop(entries []entry) {
+	for _, e := range entries {
+		if w, ok := e.screen.(screen.Worker); ok && w.Busy() != "" {
+			m.background = append(m.background, e.screen)
+			continue
+		}
+		m.keepOutcomes([]entry{e})
+	}
+	closeScreens(entries)
+}
+
+// updateBackground gives a message to the screens working in the
+// background, and lets go of those whose work has ended.
+func (m *Model) updateBackground(msg tea.Msg) tea.Cmd {
+	if len(m.background) == 0 {
+		return nil
+	}
+	cmds := make([]tea.Cmd, 0, len(m.background))
+	kept := m.background[:0]
+	for _, s := range m.background {
+		s, cmd := s.Update(msg)
+		cmds = append(cmds, cmd)
+		if w, ok := s.(screen.Worker); ok && w.Busy() != "" {
+			kept = append(kept, s)
+			continue
+		}
+		m.keepOutcomes([]entry{{screen: s}})
+	}
+	m.background = kept
+	return tea.Batch(cmds...)
 }
 
 // reload loads the workspace again, off the UI goroutine.
@@ -363,22 +406,29 @@ func (m *Model) updateTop(msg tea.Msg) tea.Cmd {
 // broadcast gives a message to every screen; each ignores what is not its
 // own.
 func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
-	cmds := make([]tea.Cmd, 0, len(m.stack))
+	cmds := make([]tea.Cmd, 0, len(m.stack)+1)
 	for i := range m.stack {
 		s, cmd := m.stack[i].screen.Update(msg)
 		m.stack[i].screen = s
 		cmds = append(cmds, cmd)
 	}
+	cmds = append(cmds, m.updateBackground(msg))
 	return tea.Batch(cmds...)
 }
 
-// busy returns what runs in any screen, or "".
+// busy returns what runs in any screen, or "": those on the stack first,
+// then those in the background.
 func (m *Model) busy() string {
 	for i := len(m.stack) - 1; i >= 0; i-- {
 		if w, ok := m.stack[i].screen.(screen.Worker); ok {
 			if b := w.Busy(); b != "" {
 				return b
 			}
+		}
+	}
+	for _, s := range m.background {
+		if b := s.(screen.Worker).Busy(); b != "" {
+			return b
 		}
 	}
 	return ""
@@ -463,6 +513,9 @@ func (m *Model) answerQuit(msg tea.KeyPressMsg) tea.Cmd {
 			if w, ok := e.screen.(screen.Worker); ok {
 				w.Cancel()
 			}
+		}
+		for _, s := range m.background {
+			s.(screen.Worker).Cancel()
 		}
 	case key.Matches(msg, m.ctx.Keys.Leave):
 		m.quitting, m.leaving = true, true

@@ -115,41 +115,8 @@ func TestQuitLeavingARunToResumeLater(t *testing.T) {
 		sink(pipeline.Event{Seq: 4, Kind: pipeline.RunFinished, Status: pipeline.RunInterrupted, Env: "dev-alice", RunID: id, Time: time.Now()})
 		return pipeline.ErrHalted
 	}
-	msgs := make(chan tea.Msg, 64)
-	var start func(tea.Cmd)
-	start = func(cmd tea.Cmd) {
-		if cmd == nil {
-			return
-		}
-		go func() {
-			msg := cmd()
-			if batch, ok := msg.(tea.BatchMsg); ok {
-				for _, c := range batch {
-					start(c)
-				}
-				return
-			}
-			msgs <- msg
-		}()
-	}
-	quit := false
-	pump := func(until func() bool) {
-		t.Helper()
-		deadline := time.After(20 * time.Second)
-		for !until() {
-			select {
-			case msg := <-msgs:
-				if _, ok := msg.(tea.QuitMsg); ok {
-					quit = true
-					continue
-				}
-				_, cmd := m.Update(msg)
-				start(cmd)
-			case <-deadline:
-				t.Fatalf("timed out; screen:\n%s", ansi.Strip(m.View().Content))
-			}
-		}
-	}
+	p := newPump(t, m)
+	start, pump := p.start, p.until
 	start(m.route(screen.PushMsg{Title: "run clone dev-alice", Screen: run.New(m.Context(), id, source)}))
 	pump(func() bool { return strings.Contains(ansi.Strip(m.View().Content), "apply") && m.busy() != "" })
 
@@ -172,10 +139,96 @@ func TestQuitLeavingARunToResumeLater(t *testing.T) {
 	if v := ansi.Strip(m.View().Content); !strings.Contains(v, "letting the step in flight finish") {
 		t.Fatalf("the footer must say what the TUI waits for:\n%s", v)
 	}
-	pump(func() bool { return quit })
+	pump(func() bool { return p.quit })
 	summary, code := m.Outcome()
 	want := "the clone of dev-alice (run " + id + ") was left interrupted after step apply; resume it with: envbench resume " + id
 	if code != 1 || !strings.Contains(summary, want) {
+		t.Fatalf("outcome %d: %q, want %q", code, summary, want)
+	}
+}
+
+// pump plays the program's loop for a test: it runs commands in
+// goroutines and delivers their messages to the model.
+type pump struct {
+	t    *testing.T
+	m    *Model
+	msgs chan tea.Msg
+	quit bool // a command returned tea.Quit
+}
+
+func newPump(t *testing.T, m *Model) *pump { return &pump{t: t, m: m, msgs: make(chan tea.Msg, 64)} }
+
+func (p *pump) start(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		msg := cmd()
+		if batch, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range batch {
+				p.start(c)
+			}
+			return
+		}
+		p.msgs <- msg
+	}()
+}
+
+// until delivers messages until done holds.
+func (p *pump) until(done func() bool) {
+	p.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for !done() {
+		select {
+		case msg := <-p.msgs:
+			if _, ok := msg.(tea.QuitMsg); ok {
+				p.quit = true
+				continue
+			}
+			_, cmd := p.m.Update(msg)
+			p.start(cmd)
+		case <-deadline:
+			p.t.Fatalf("timed out; screen:\n%s", ansi.Strip(p.m.View().Content))
+		}
+	}
+}
+
+// TestQuitAsksAboutARunLeftInTheBackground: a run screen closed while its
+// run goes on keeps following it; quitting still asks, y cancels that run,
+// the TUI quits once it has stopped, and the terminal names it.
+func TestQuitAsksAboutARunLeftInTheBackground(t *testing.T) {
+	c, err := envs.Open(testkit.CopyExample(t, "demo"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Catalog: c, Palette: theme.PlainPalette(), Runner: blockingRunner{cancelled: make(chan struct{})}})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	const id = "20261202T130000Z-teardown"
+	source := func(ctx context.Context, sink func(pipeline.Event)) error {
+		sink(pipeline.Event{Seq: 1, Kind: pipeline.RunStarted, Pipeline: "teardown", Env: "dev-bob", RunID: id, Time: time.Now()})
+		sink(pipeline.Event{Seq: 2, Kind: pipeline.StepStarted, Step: pipeline.StepDestroy, Env: "dev-bob", RunID: id, Time: time.Now()})
+		<-ctx.Done()
+		sink(pipeline.Event{Seq: 3, Kind: pipeline.RunFinished, Status: pipeline.RunCancelled, Env: "dev-bob", RunID: id, Time: time.Now()})
+		return ctx.Err()
+	}
+	p := newPump(t, m)
+	p.start(m.route(screen.PushMsg{Title: "run teardown dev-bob", Screen: run.New(m.Context(), id, source)}))
+	p.until(func() bool { return strings.Contains(ansi.Strip(m.View().Content), "destroy") })
+	m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+	if _, onTop := m.Top().(*run.Model); onTop {
+		t.Fatal("esc did not close the run screen")
+	}
+	if m.busy() == "" {
+		t.Fatal("the run closed into the background is not busy")
+	}
+	m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	if v := ansi.Strip(m.View().Content); !strings.Contains(v, "Quit? y cancel it") {
+		t.Fatalf("q must ask about the run in the background:\n%s", v)
+	}
+	m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	p.until(func() bool { return p.quit })
+	summary, code := m.Outcome()
+	if want := "the teardown of dev-bob (run " + id + ") was left cancelled at step destroy"; code != 1 || !strings.Contains(summary, want) {
 		t.Fatalf("outcome %d: %q, want %q", code, summary, want)
 	}
 }

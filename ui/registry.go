@@ -102,14 +102,14 @@ func (m *Model) open(o screen.Open) (tea.Cmd, error) {
 	}
 	if op.open == nil { // the environments screen, at the bottom
 		if o.Env == "" {
-			closeScreens(m.stack[1:])
+			m.drop(m.stack[1:])
 			m.stack = m.stack[:1]
 			return nil, nil
 		}
 		if _, ok := m.environment(o.Env); !ok {
 			return nil, fmt.Errorf("no environment named %q", o.Env)
 		}
-		closeScreens(m.stack[1:])
+		m.drop(m.stack[1:])
 		m.stack = m.stack[:1]
 		s, cmd := m.stack[0].screen.Update(screen.CatalogMsg{Catalog: m.ctx.Catalog, Select: o.Env})
 		m.stack[0].screen = s

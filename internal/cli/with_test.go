@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/envbench/envbench/envs"
+	"github.com/envbench/envbench/envs/cloud"
+	"github.com/envbench/envbench/envs/sweep"
+	"github.com/envbench/envbench/internal/testkit"
+	"github.com/envbench/envbench/pipeline"
+)
+
+// TestWithCommandUsage: usage errors exit 2; a protected environment and
+// a deployed one are refused with exit 1 before anything runs: no
+// journal, no lock.
+func TestWithCommandUsage(t *testing.T) {
+	root := copyWorkspace(t, "demo")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"with", "dev-alice"}, "needs COMMAND after --: envbench with dev-alice --auto-approve -- COMMAND [ARGS...]"},
+		{[]string{"with", "dev-alice", "--"}, "needs COMMAND after --"},
+		{[]string{"with", "dev-alice", "true"}, "needs one environment name: envbench with ENV --auto-approve -- COMMAND"},
+		{[]string{"with", "--", "true"}, "needs one environment name"},
+		{[]string{"with", "dev-alice", "--confirm", "dev-bob", "--", "true"}, "--confirm dev-bob does not name this environment (expected dev-alice)"},
+		{[]string{"with", "dev-alice", "--bogus", "--", "true"}, "flag provided but not defined: -bogus"},
+	} {
+		if r := envbench(t, root, tc.args...); r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("envbench %v: exit %d, stderr %q; want exit 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+
+	// dev-alice deployed: its state holds one resource.
+	testkit.WriteFile(t, root, ".envbench/work/dev-alice/terraform.tfstate",
+		`{"version":4,"resources":[{"mode":"managed","type":"aws_vpc","name":"this","instances":[{"attributes":{"id":"vpc-1"}}]}]}`)
+	for _, tc := range []struct {
+		env  string
+		want []string
+	}{
+		{"production", []string{"with production: protected: a protected environment is never torn down", "protected: true in envs/production.yaml"}},
+		{"dev-alice", []string{"with dev-alice: already deployed: its Terraform state holds 1 resource(s), which with would destroy", "envbench teardown dev-alice --confirm dev-alice", "or use another environment"}},
+	} {
+		r := envbench(t, root, "with", tc.env, "--auto-approve", "--", "sh", "-c", "echo ran > ran")
+		if r.code != ExitFailure {
+			t.Errorf("with %s: exit %d, want 1\n%s", tc.env, r.code, r.stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("with %s: stderr lacks %q:\n%s", tc.env, w, r.stderr)
+			}
+		}
+		for _, p := range []string{filepath.Join(root, ".envbench", "runs", tc.env), pipeline.LockPath(root, tc.env), filepath.Join(root, "ran")} {
+			if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("with %s was refused, yet %s exists (%v)", tc.env, p, err)
+			}
+		}
+	}
+}
+
+// TestWithCommandFailing: COMMAND sees the environment's name and outputs,
+// fails with 7, and envbench exits 7 with dev-alice torn down: nothing
+// tagged for it in its account, its state empty, no lock.
+func TestWithCommandFailing(t *testing.T) {
+	t.Parallel()
+	testkit.Terraform(t)
+	root := copyWorkspace(t, "demo")
+	r := envbench(t, root, "with", "dev-alice", "--auto-approve", "--", "sh", "-c",
+		`test "$ENVBENCH_ENV" = dev-alice && test -n "$ENVBENCH_OUTPUT_DATABASE_IDENTIFIER" && test -s "$ENVBENCH_OUTPUTS" && echo "command saw $ENVBENCH_OUTPUT_DATABASE_IDENTIFIER" && exit 7`)
+	if r.code != 7 {
+		t.Fatalf("with: exit %d, want 7\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "command saw ") {
+		t.Errorf("the command's stdout is not envbench's:\n%s", r.stdout)
+	}
+	for _, want := range []string{"review-gate", "  apply ", "  command exited with status 7", "  destroy ", "  sweep-plan ", "  outcome torn down; the command exited with status 7", "dev-alice is torn down (run "} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("with's progress lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	assertTornDown(t, root, "dev-alice")
+}
+
+// TestWithCommandPassing: COMMAND exits 0, so does envbench, and nothing
+// of dev-alice remains.
+func TestWithCommandPassing(t *testing.T) {
+	t.Parallel()
+	testkit.Terraform(t)
+	root := copyWorkspace(t, "demo")
+	r := envbench(t, root, "with", "dev-alice", "--auto-approve", "--", "true")
+	if r.code != 0 {
+		t.Fatalf("with: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	assertTornDown(t, root, "dev-alice")
+}
+
+// TestWithResumesTeardownAfterSIGKILL kills envbench while COMMAND runs;
+// envbench resume then tears dev-alice down without running COMMAND again,
+// and exits 1: the command's outcome is unknown.
+func TestWithResumesTeardownAfterSIGKILL(t *testing.T) {
+	t.Parallel()
+	testkit.Terraform(t)
+	root := copyWorkspace(t, "demo")
+	dir := t.TempDir()
+	count, started := filepath.Join(dir, "count"), filepath.Join(dir, "started")
+	cmd := exec.Command(binary, "with", "dev-alice", "--auto-approve", "--", "sh", "-c",
+		`echo run >> "$COUNT"; echo "$ENVBENCH_RUN_ID $$" > "$STARTED.tmp"; mv "$STARTED.tmp" "$STARTED"; exec sleep 600`)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "COUNT="+count, "STARTED="+started)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	data := waitForFile(t, started, 5*time.Minute, exited, &stderr)
+	runID, pid, _ := strings.Cut(strings.TrimSpace(string(data)), " ")
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	// The command, in a process group of its own, outlives envbench.
+	if n, err := strconv.Atoi(pid); err == nil {
+		syscall.Kill(-n, syscall.SIGKILL)
+	}
+
+	r := envbench(t, root, "resume", runID)
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "dev-alice is torn down, but the command's outcome is unknown") {
+		t.Fatalf("resume %s: exit %d, want 1 for the unknown outcome\n%s%s\nfirst process:\n%s", runID, r.code, r.stdout, r.stderr, stderr.String())
+	}
+	if !strings.Contains(r.stderr, "  destroy ") || strings.Contains(r.stderr, "  command ") {
+		t.Errorf("resume's progress should destroy, and not run the command:\n%s", r.stderr)
+	}
+	if got, err := os.ReadFile(count); err != nil || string(got) != "run\n" {
+		t.Errorf("the command ran %q times (%v), want once", got, err)
+	}
+	assertTornDown(t, root, "dev-alice")
+	if res := envbench(t, root, "resume", runID); res.code != 0 || !strings.Contains(res.stdout, "had already succeeded") {
+		t.Errorf("resume again: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+// waitForFile polls for path until it exists, the deadline passes, or
+// the process exits (exited closed).
+func waitForFile(t *testing.T, path string, limit time.Duration, exited <-chan struct{}, stderr *bytes.Buffer) []byte {
+	t.Helper()
+	deadline := time.After(limit)
+	for {
+		if data, err := os.ReadFile(path); err == nil {
+			return data
+		}
+		select {
+		case <-exited:
+			t.Fatalf("envbench exited before the command started:\n%s", stderr.String())
+		case <-deadline:
+			t.Fatalf("the command did not start within %s", limit)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// assertTornDown checks that nothing tagged for env remains in its
+// simulated account, that its state holds nothing and its lock is gone.
+func assertTornDown(t *testing.T, root, env string) {
+	t.Helper()
+	c, err := envs.Open(root, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := c.Lookup(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Resources != 0 {
+		t.Errorf("%s's state holds %d resource(s) (status %s)", env, e.Resources, e.Status)
+	}
+	acct, err := openDemoSim(t, root).Connect(context.Background(), cloud.Target{Region: e.Region, RoleARN: e.Role, SessionName: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := acct.Tagging.ResourcesByTag(context.Background(), sweep.TagKey, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Errorf("%d resource(s) still tagged %s=%s: %v", len(left), sweep.TagKey, env, left)
+	}
+	if _, err := os.Stat(pipeline.LockPath(root, env)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s's lock is left: %v", env, err)
+	}
+}

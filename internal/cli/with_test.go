@@ -69,51 +69,80 @@ func TestWithCommandUsage(t *testing.T) {
 }
 
 // TestWithCommandFailing: COMMAND sees the environment's name and outputs,
-// fails with 7, and envbench exits 7 with dev-alice torn down: nothing
+// fails with 7, and envbench exits 7 with scratch torn down: nothing
 // tagged for it in its account, its state empty, no lock.
 func TestWithCommandFailing(t *testing.T) {
 	t.Parallel()
 	testkit.Terraform(t)
-	root := copyWorkspace(t, "demo")
-	r := envbench(t, root, "with", "dev-alice", "--auto-approve", "--", "sh", "-c",
-		`test "$ENVBENCH_ENV" = dev-alice && test -n "$ENVBENCH_OUTPUT_DATABASE_IDENTIFIER" && test -s "$ENVBENCH_OUTPUTS" && echo "command saw $ENVBENCH_OUTPUT_DATABASE_IDENTIFIER" && exit 7`)
+	root := scratchWorkspace(t)
+	r := envbench(t, root, "with", "scratch", "--auto-approve", "--", "sh", "-c",
+		`test "$ENVBENCH_ENV" = scratch && test -n "$ENVBENCH_OUTPUT_DATABASE_IDENTIFIER" && test -s "$ENVBENCH_OUTPUTS" && echo "command saw $ENVBENCH_OUTPUT_DATABASE_IDENTIFIER" && exit 7`)
 	if r.code != 7 {
 		t.Fatalf("with: exit %d, want 7\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if !strings.Contains(r.stdout, "command saw ") {
 		t.Errorf("the command's stdout is not envbench's:\n%s", r.stdout)
 	}
-	for _, want := range []string{"review-gate", "  apply ", "  command exited with status 7", "  destroy ", "  sweep-plan ", "  outcome torn down; the command exited with status 7", "dev-alice is torn down (run "} {
+	for _, want := range []string{"review-gate", "  apply ", "  command exited with status 7", "  destroy ", "  sweep-plan ", "  outcome torn down; the command exited with status 7", "scratch is torn down (run "} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("with's progress lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	assertTornDown(t, root, "dev-alice")
+	assertTornDown(t, root, "scratch")
 }
 
-// TestWithCommandPassing: COMMAND exits 0, so does envbench, and nothing
-// of dev-alice remains.
-func TestWithCommandPassing(t *testing.T) {
+// TestWithTeardownFailureWins: dev-alice's account holds a group that a
+// network interface made by hand keeps; COMMAND passes, but the teardown
+// leaves resources, so envbench exits 1 and names them.
+func TestWithTeardownFailureWins(t *testing.T) {
 	t.Parallel()
 	testkit.Terraform(t)
 	root := copyWorkspace(t, "demo")
 	r := envbench(t, root, "with", "dev-alice", "--auto-approve", "--", "true")
+	if r.code != ExitFailure {
+		t.Fatalf("with: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"envbench with: 3 resource(s) remain tagged envbench:env=dev-alice:", "(alice-debug-ssh) is held by eni-", "the command had exited with status 0", "envbench resume "} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("with's stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
+
+// scratchWorkspace is the demo with scratch, a sandbox that nothing made
+// by hand in its account holds.
+func scratchWorkspace(t *testing.T) string {
+	t.Helper()
+	root := copyWorkspace(t, "demo")
+	alice := readWorkspaceFile(t, root, "envs/dev-alice.yaml")
+	scratch := strings.NewReplacer("10.100.0.0/20", "10.130.0.0/20", "created: 2026-11-16", "created: "+time.Now().Format("2006-01-02")).Replace(alice)
+	testkit.WriteFile(t, root, "envs/scratch.yaml", scratch)
+	return root
+}
+
+// TestWithCommandPassing: COMMAND exits 0, so does envbench, and nothing
+// of scratch remains.
+func TestWithCommandPassing(t *testing.T) {
+	t.Parallel()
+	testkit.Terraform(t)
+	root := scratchWorkspace(t)
+	r := envbench(t, root, "with", "scratch", "--auto-approve", "--", "true")
 	if r.code != 0 {
 		t.Fatalf("with: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	assertTornDown(t, root, "dev-alice")
+	assertTornDown(t, root, "scratch")
 }
 
 // TestWithResumesTeardownAfterSIGKILL kills envbench while COMMAND runs;
-// envbench resume then tears dev-alice down without running COMMAND again,
+// envbench resume then tears scratch down without running COMMAND again,
 // and exits 1: the command's outcome is unknown.
 func TestWithResumesTeardownAfterSIGKILL(t *testing.T) {
 	t.Parallel()
 	testkit.Terraform(t)
-	root := copyWorkspace(t, "demo")
+	root := scratchWorkspace(t)
 	dir := t.TempDir()
 	count, started := filepath.Join(dir, "count"), filepath.Join(dir, "started")
-	cmd := exec.Command(binary, "with", "dev-alice", "--auto-approve", "--", "sh", "-c",
+	cmd := exec.Command(binary, "with", "scratch", "--auto-approve", "--", "sh", "-c",
 		`echo run >> "$COUNT"; echo "$ENVBENCH_RUN_ID $$" > "$STARTED.tmp"; mv "$STARTED.tmp" "$STARTED"; exec sleep 600`)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "COUNT="+count, "STARTED="+started)
@@ -130,14 +159,15 @@ func TestWithResumesTeardownAfterSIGKILL(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-exited
-	// The command, in a process group of its own, outlives envbench.
+	// The command, in a process group of its own, outlives envbench, and
+	// holds its stderr open.
 	if n, err := strconv.Atoi(pid); err == nil {
 		syscall.Kill(-n, syscall.SIGKILL)
 	}
+	<-exited
 
 	r := envbench(t, root, "resume", runID)
-	if r.code != ExitFailure || !strings.Contains(r.stderr, "dev-alice is torn down, but the command's outcome is unknown") {
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "scratch is torn down, but the command's outcome is unknown") {
 		t.Fatalf("resume %s: exit %d, want 1 for the unknown outcome\n%s%s\nfirst process:\n%s", runID, r.code, r.stdout, r.stderr, stderr.String())
 	}
 	if !strings.Contains(r.stderr, "  destroy ") || strings.Contains(r.stderr, "  command ") {
@@ -146,7 +176,7 @@ func TestWithResumesTeardownAfterSIGKILL(t *testing.T) {
 	if got, err := os.ReadFile(count); err != nil || string(got) != "run\n" {
 		t.Errorf("the command ran %q times (%v), want once", got, err)
 	}
-	assertTornDown(t, root, "dev-alice")
+	assertTornDown(t, root, "scratch")
 	if res := envbench(t, root, "resume", runID); res.code != 0 || !strings.Contains(res.stdout, "had already succeeded") {
 		t.Errorf("resume again: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}

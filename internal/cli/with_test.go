@@ -231,3 +231,66 @@ func assertTornDown(t *testing.T, root, env string) {
 		t.Errorf("%s's lock is left: %v", env, err)
 	}
 }
+
+// TestWithSIGTERMDefersTheShutdown: a SIGTERM while COMMAND runs is passed
+// to it, envbench waits for it to exit, says how to finish and exits 143
+// with scratch still up; envbench resume tears it down and exits with
+// COMMAND's status.
+func TestWithSIGTERMDefersTheShutdown(t *testing.T) {
+	t.Parallel()
+	testkit.Terraform(t)
+	root := scratchWorkspace(t)
+	dir := t.TempDir()
+	log, started := filepath.Join(dir, "log"), filepath.Join(dir, "started")
+	cmd := exec.Command(binary, "with", "scratch", "--auto-approve", "--", "sh", "-c",
+		`trap 'echo got-term >> "$LOG"; exit 42' TERM; echo "$ENVBENCH_RUN_ID $$" > "$STARTED.tmp"; mv "$STARTED.tmp" "$STARTED"; while :; do sleep 0.1; done`)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "LOG="+log, "STARTED="+started)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	data := waitForFile(t, started, 5*time.Minute, exited, &stderr)
+	runID, pid, _ := strings.Cut(strings.TrimSpace(string(data)), " ")
+	t.Cleanup(func() {
+		if n, err := strconv.Atoi(pid); err == nil {
+			syscall.Kill(-n, syscall.SIGKILL)
+		}
+		cmd.Process.Kill()
+		<-exited
+	})
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Minute):
+		t.Fatalf("envbench did not stop after SIGTERM:\n%s", stderr.String())
+	}
+	if got := cmd.ProcessState.ExitCode(); got != 143 {
+		t.Errorf("exit %d after SIGTERM, want 143\n%s", got, stderr.String())
+	}
+	for _, want := range []string{
+		"envbench: terminated: passed to the command; stopping once it exits; then `envbench resume " + runID + "` tears scratch down",
+		"envbench with: stopped; scratch is not torn down yet: envbench resume " + runID + " tears it down",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if got, err := os.ReadFile(log); err != nil || string(got) != "got-term\n" {
+		t.Errorf("the command's log is %q (%v), want it to have had SIGTERM once", got, err)
+	}
+	if strings.Contains(stderr.String(), "  destroy ") {
+		t.Errorf("envbench went on to the teardown after SIGTERM:\n%s", stderr.String())
+	}
+
+	r := envbench(t, root, "resume", runID)
+	if r.code != 42 || !strings.Contains(r.stdout, "scratch is torn down; the command had exited with status 42") {
+		t.Fatalf("resume %s: exit %d, want the command's 42\n%s%s", runID, r.code, r.stdout, r.stderr)
+	}
+	assertTornDown(t, root, "scratch")
+}

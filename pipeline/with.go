@@ -162,13 +162,14 @@ func With(ctx context.Context, c *envs.Catalog, name string, opts WithOptions, s
 	r, err := eng.Run(ctx, Pipeline{Kind: "with", Env: name, Args: args, Steps: steps}, id)
 	if NeedsApproval(err) {
 		// Nothing was applied: the reviewed plan, which holds every
-		// planned value, goes.
+		// planned value, goes, with its ticket: no apply can follow.
 		_ = os.Remove(planFile)
+		_ = os.Remove(ticketPath(planFile))
 	}
 	res := &WithResult{RunID: id, Env: name, Clone: cres, Teardown: t.res}
 	t.res.RunID = id
 	if r != nil {
-		res.Status = r.Status()
+		res.Status, t.res.Status = r.Status(), r.Status()
 		res.commandExit(r.Outputs())
 	}
 	return res, err
@@ -212,7 +213,7 @@ func ResumeWith(ctx context.Context, c *envs.Catalog, name, runID string, opts O
 	}
 	res := &WithResult{RunID: runID, Env: name, Teardown: t.res}
 	if r != nil {
-		res.Status = r.Status()
+		res.Status, t.res.Status = r.Status(), r.Status()
 		res.commandExit(r.Outputs())
 	}
 	if err != nil {

@@ -17,6 +17,10 @@ import (
 // exits at once with 128 plus the signal's number (130 for ctrl-c, 143 for
 // SIGTERM, 129 for SIGHUP), as a shell reports a process a signal ended.
 //
+// A command that can stop safely between steps (with) calls Defer: the
+// first signal then halts its run after the step in flight instead, and
+// only a second one cancels.
+//
 // It also catches SIGPIPE, so that a reader of stdout or stderr that went
 // away (envbench apply | head) neither kills envbench nor, through it,
 // Terraform mid-apply: writes to the broken pipe then fail, and Run's

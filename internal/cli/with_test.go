@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,13 +121,23 @@ func scratchWorkspace(t *testing.T) string {
 	return root
 }
 
-// TestWithCommandPassing: COMMAND exits 0, so does envbench, and nothing
-// of scratch remains.
+// TestWithCommandPassing: without approval, exit 3 and nothing applied;
+// then COMMAND exits 0, so does envbench, and nothing of scratch remains.
 func TestWithCommandPassing(t *testing.T) {
 	t.Parallel()
 	testkit.Terraform(t)
 	root := scratchWorkspace(t)
-	r := envbench(t, root, "with", "scratch", "--auto-approve", "--", "true")
+	// Without approval: exit 3, nothing applied, nothing left.
+	r := envbench(t, root, "with", "scratch", "--", "true")
+	if r.code != ExitHighRisk || !strings.Contains(r.stderr, "give --auto-approve or --confirm scratch") || !strings.Contains(r.stderr, "Nothing was applied; nothing is left to tear down.") {
+		t.Fatalf("with without approval: exit %d, want 3\n%s", r.code, r.stderr)
+	}
+	if plans, _ := filepath.Glob(filepath.Join(root, ".envbench", "plans", "scratch", "*.tfplan*")); len(plans) > 0 {
+		t.Errorf("the refused run left its plan: %v", plans)
+	}
+	assertTornDown(t, root, "scratch")
+
+	r = envbench(t, root, "with", "scratch", "--auto-approve", "--", "true")
 	if r.code != 0 {
 		t.Fatalf("with: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -291,6 +302,35 @@ func TestWithSIGTERMDefersTheShutdown(t *testing.T) {
 	r := envbench(t, root, "resume", runID)
 	if r.code != 42 || !strings.Contains(r.stdout, "scratch is torn down; the command had exited with status 42") {
 		t.Fatalf("resume %s: exit %d, want the command's 42\n%s%s", runID, r.code, r.stdout, r.stderr)
+	}
+	assertTornDown(t, root, "scratch")
+}
+
+// TestWithCloneFailingIsTornDown: the apply fails part way (the ECS
+// service cannot be created), so COMMAND does not run, what the apply
+// made is torn down, and envbench exits 1 with the clone's error.
+func TestWithCloneFailingIsTornDown(t *testing.T) {
+	t.Parallel()
+	testkit.Terraform(t)
+	root := scratchWorkspace(t)
+	if r := envbench(t, root, "sim", "faults", "set", "--service", "ecs", "--operation", "CreateService", "--kind", "server-error"); r.code != 0 {
+		t.Fatalf("sim faults set: exit %d\n%s", r.code, r.stderr)
+	}
+	ran := filepath.Join(t.TempDir(), "ran")
+	r := envbench(t, root, "with", "scratch", "--auto-approve", "--", "sh", "-c", `echo ran > "$1"`, "sh", ran)
+	if r.code != ExitFailure {
+		t.Fatalf("with: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"  apply   failed: ", "; the environment is torn down next", "  command not run: the clone failed at apply", "  outcome failed", "the clone failed at apply, and what it made is torn down: "} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("with's stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if _, err := os.Stat(ran); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the command ran after the clone failed (%v)", err)
+	}
+	if !regexp.MustCompile(`  destroy [1-9][0-9]* resource\(s\) destroyed`).MatchString(r.stderr) {
+		t.Errorf("the teardown destroyed nothing the failed apply made:\n%s", r.stderr)
 	}
 	assertTornDown(t, root, "scratch")
 }

@@ -40,9 +40,12 @@ func FindRun(ctx context.Context, c *envs.Catalog, opts Options, runID string) (
 
 // Resume goes on with any resumable run by id, whatever its kind: clone
 // (ResumeClone), teardown (ResumeTeardown, with the confirmation the run
-// was given), plan and apply (Builder). It returns the run's environment
-// and kind with the engine's error: ErrSucceeded for a run that finished,
-// a *LockedError for one whose process still runs.
+// was given), with (ResumeWith: the teardown finished, the command never
+// run again; a *CommandExitError or ErrCommandUnknown when the teardown
+// finished but the command did not exit 0), plan and apply (Builder). It
+// returns the run's environment and kind with the engine's error:
+// ErrSucceeded for a run that finished, a *LockedError for one whose
+// process still runs.
 func Resume(ctx context.Context, c *envs.Catalog, runID string, opts Options, sink func(Event)) (env, kind string, err error) {
 	return ResumeAsking(ctx, c, runID, opts, nil, sink)
 }
@@ -58,6 +61,8 @@ func ResumeAsking(ctx context.Context, c *envs.Catalog, runID string, opts Optio
 	switch kind {
 	case "clone":
 		_, err = resumeClone(ctx, c, env, runID, opts, ask, sink)
+	case "with":
+		_, err = ResumeWith(ctx, c, env, runID, opts, sink)
 	case "teardown":
 		_, err = ResumeTeardown(ctx, c, env, runID, TeardownOptions{Options: opts, Ask: ask}, sink)
 	case "plan", "apply":

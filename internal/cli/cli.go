@@ -1,5 +1,5 @@
 // Package cli holds envbench's headless commands (validate, list, render,
-// plan, show-plan, apply, clone, resume, teardown, reap, runs, unlock, version, and sim with
+// plan, show-plan, apply, clone, with, resume, teardown, reap, runs, unlock, version, and sim with
 // subcommands of its own):
 // their flags, argument checks, progress and review printing, and exit
 // codes. Each command lives in a file of its own with its own options; Run
@@ -94,6 +94,11 @@ type session struct {
 	stdout, stderr io.Writer
 	interrupts     *Interrupts
 	build          Build
+	// command is what follows "--" for a command that takes one (with).
+	command []string
+	// rawStdout and rawStderr are Env's writers as given: for a program
+	// envbench starts, which should see the terminal itself.
+	rawStdout, rawStderr io.Writer
 }
 
 // catalog finds and loads the workspace: --workspace, else the nearest
@@ -124,6 +129,10 @@ type command struct {
 	nargs   int    // the number of positional arguments; -n: at most n
 	need    string // what to say when they are not nargs
 	bind    func(fs *flag.FlagSet) func(ctx context.Context, s *session) error
+	// dashed: what follows the first "--" is a command line of its own
+	// (session.command), taken as it is; the flags and positional
+	// arguments come before it.
+	dashed bool
 	// sub, when set, runs a command with subcommands of its own (sim): it
 	// takes the arguments after the command's name as they are, and
 	// reports its errors itself.
@@ -139,6 +148,7 @@ func commands() []command {
 		showPlanCommand(),
 		applyCommand(),
 		cloneCommand(),
+		withCommand(),
 		resumeCommand(),
 		teardownCommand(),
 		reapCommand(),
@@ -194,7 +204,7 @@ func highRiskCommands() []string {
 // env.Stderr already.
 func Run(ctx context.Context, args []string, env Env) error {
 	stdout, stderr := newQuietWriter(env.Stdout), newQuietWriter(env.Stderr)
-	s := &session{stdout: stdout, stderr: stderr, interrupts: env.Interrupts, build: env.Build}
+	s := &session{stdout: stdout, stderr: stderr, interrupts: env.Interrupts, build: env.Build, rawStdout: env.Stdout, rawStderr: env.Stderr}
 	global := flag.NewFlagSet("envbench", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
 	global.StringVar(&s.workspace, "workspace", "", "")
@@ -231,7 +241,13 @@ func Run(ctx context.Context, args []string, env Env) error {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&s.workspace, "workspace", s.workspace, "the workspace root")
 	runCommand := c.bind(fs)
-	positional, err := parseInterspersed(fs, rest[1:])
+	own := rest[1:]
+	if c.dashed {
+		if i := slices.Index(own, "--"); i >= 0 {
+			own, s.command = own[:i], own[i+1:]
+		}
+	}
+	positional, err := parseInterspersed(fs, own)
 	if errors.Is(err, flag.ErrHelp) {
 		printCommandUsage(stdout, c, fs)
 		return nil

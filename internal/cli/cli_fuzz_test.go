@@ -27,7 +27,7 @@ func FuzzCommandLine(f *testing.F) {
 			// plan, apply, teardown and reap run Terraform; devices and stdin
 			// read without end; sim has a fuzz target of its own
 			// (FuzzSimCommandLine).
-			return a == "plan" || a == "apply" || a == "clone" || a == "resume" || a == "teardown" || a == "reap" || a == "sim" || a == "-" || strings.HasPrefix(a, "/dev") || strings.HasPrefix(a, "/proc") || strings.HasPrefix(a, "/sys")
+			return a == "plan" || a == "apply" || a == "clone" || a == "with" || a == "resume" || a == "teardown" || a == "reap" || a == "sim" || a == "-" || strings.HasPrefix(a, "/dev") || strings.HasPrefix(a, "/proc") || strings.HasPrefix(a, "/sys")
 		}) {
 			return
 		}

@@ -40,11 +40,14 @@ func newProgress(s *session) *progress {
 }
 
 // terraformSteps are the steps that run Terraform. The version check
-// between render and init runs Terraform too.
+// between render and init runs Terraform too. A with run's command is one
+// as well: an interrupt waits for it to exit (its process group is killed
+// when the run is cancelled) rather than leaving it running.
 var terraformSteps = map[pipeline.Step]bool{
 	pipeline.StepInit: true, pipeline.StepPlan: true, pipeline.StepShow: true,
 	pipeline.StepVerify: true, pipeline.StepApply: true,
 	pipeline.StepDestroyPlan: true, pipeline.StepDestroy: true,
+	pipeline.StepTeardownInit: true, pipeline.StepCommand: true,
 }
 
 // loggedSteps are the steps whose log lines are printed: what the sweep
@@ -64,7 +67,7 @@ func (p *progress) event(e pipeline.Event) {
 			fmt.Fprintf(p.w, "run %s on %s\n", e.RunID, e.Env)
 		}
 	case pipeline.StepFinished:
-		p.setTerraform(e.Step == pipeline.StepRender)
+		p.setTerraform(e.Step == pipeline.StepRender || e.Step == pipeline.StepTeardownRender)
 		fmt.Fprintf(p.w, "  %-7s %s\n", e.Step, e.Message)
 	case pipeline.StepFailed:
 		p.setTerraform(false)

@@ -13,7 +13,7 @@ func resumeCommand() command {
 	return command{
 		name:    "resume",
 		args:    "RUN_ID",
-		summary: "go on with an interrupted or failed run (clone, teardown, plan, apply)",
+		summary: "go on with an interrupted or failed run (clone, with, teardown, plan, apply)",
 		help: `Resumes the run RUN_ID from its journal (envbench runs lists them): the
 steps that finished are skipped, the step that was in flight is checked
 (done: skipped; else run again), and the run goes on from there, under
@@ -23,7 +23,9 @@ its changes are within the reviewed plan; otherwise the run stops for
 review and says what is new.
 
 Exit status: 0 resumed and finished, or the run had already succeeded
-(it says so); 1 the resumed run failed, the run is still going in another
+(it says so); for a with run, the command's recorded status once the
+teardown finished, or 1 when it recorded none (interrupted while it ran);
+1 the resumed run failed, the run is still going in another
 process (its lock names it), or it stopped for review; 2 usage error or
 no run with that id.`,
 		nargs: 1,
@@ -55,6 +57,11 @@ func runResume(ctx context.Context, s *session) error {
 	if errors.Is(err, pipeline.ErrSucceeded) {
 		fmt.Fprintf(s.stdout, "%s run %s of %s had already succeeded: nothing to resume\n", kind, id, env)
 		return nil
+	}
+	var exit *pipeline.CommandExitError
+	if errors.As(err, &exit) {
+		fmt.Fprintf(s.stdout, "%s run %s of %s resumed and finished: %s is torn down; the command had exited with status %d\n", kind, id, env, env, exit.Code)
+		return &ExitError{Code: exit.Code}
 	}
 	if err != nil {
 		return err

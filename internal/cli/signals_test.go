@@ -58,3 +58,62 @@ func TestInterruptWithNothingRunningExitsAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestDeferredShutdown: with Defer, the first SIGTERM closes the halt
+// channel, forwards the signal and says so, and does not cancel; the
+// second cancels, as the first does without Defer.
+func TestDeferredShutdown(t *testing.T) {
+	var stderr bytes.Buffer
+	exited := make(chan int, 1)
+	in := newInterrupts(&stderr, func(code int) { exited <- code })
+	defer in.Stop()
+	go in.handle()
+	halt := make(chan struct{})
+	forward := make(chan os.Signal, 1)
+	in.Defer(halt, forward, func(sig os.Signal) string { return signalName(sig) + ": stopping after step apply finishes safely" })
+	in.terraformMayRun(true)
+
+	in.signals <- syscall.SIGTERM
+	select {
+	case <-halt:
+	case <-time.After(time.Minute):
+		t.Fatal("SIGTERM did not close the halt channel")
+	}
+	if got := <-forward; got != syscall.SIGTERM {
+		t.Errorf("forwarded %v, want SIGTERM", got)
+	}
+	if err := in.Context().Err(); err != nil {
+		t.Errorf("the first signal cancelled the context: %v", err)
+	}
+	if want := "envbench: terminated: stopping after step apply finishes safely\n"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr %q lacks %q", stderr.String(), want)
+	}
+
+	in.signals <- syscall.SIGTERM
+	select {
+	case <-in.Context().Done():
+	case <-time.After(time.Minute):
+		t.Fatal("the second SIGTERM did not cancel the context")
+	}
+	select {
+	case code := <-exited:
+		t.Errorf("exited %d while Terraform may run", code)
+	default:
+	}
+}
+
+// TestWithoutDeferTheFirstSignalCancels: other commands keep today's
+// behaviour.
+func TestWithoutDeferTheFirstSignalCancels(t *testing.T) {
+	var stderr bytes.Buffer
+	in := newInterrupts(&stderr, func(int) {})
+	defer in.Stop()
+	go in.handle()
+	in.terraformMayRun(true)
+	in.signals <- syscall.SIGTERM
+	select {
+	case <-in.Context().Done():
+	case <-time.After(time.Minute):
+		t.Fatal("SIGTERM did not cancel the context")
+	}
+}

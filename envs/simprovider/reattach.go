@@ -50,8 +50,9 @@ type Server struct {
 // Start starts binary (the envbench executable) as the provider's server,
 // with env added to this process's environment (the simulation's
 // database, its pace), and waits until it says where Terraform finds it.
-// Terraform's own logging variables are cleared, as terraform-exec
-// clears them for Terraform, so that no log reaches the run's output.
+// Its logs are off (serverEnv): the plugin SDK logs every request at
+// trace level by default for Terraform to filter, which only costs time
+// here, and would crowd out of its kept stderr what matters (a panic).
 func Start(ctx context.Context, binary string, env map[string]string) (*Server, error) {
 	cmd := exec.Command(binary)
 	cmd.Env = serverEnv(os.Environ(), env)
@@ -129,13 +130,16 @@ func (s *Server) Stop() error {
 		}
 		if s.waitErr != nil {
 			s.stopErr = fmt.Errorf("stop the simulated aws provider (pid %d): %w", s.cmd.Process.Pid, s.waitErr)
+			if msg := strings.TrimSpace(s.stderr.String()); msg != "" {
+				s.stopErr = fmt.Errorf("%w; it said: %s", s.stopErr, msg)
+			}
 		}
 	})
 	return s.stopErr
 }
 
-// serverEnv is base with env added, ReattachEnv set, and Terraform's
-// logging and plugin handshake variables removed.
+// serverEnv is base with env added, ReattachEnv set, Terraform's
+// plugin handshake variable removed and the plugin SDK's logs off.
 func serverEnv(base []string, env map[string]string) []string {
 	out := make([]string, 0, len(base)+len(env)+1)
 	for _, kv := range base {
@@ -148,8 +152,16 @@ func serverEnv(base []string, env map[string]string) []string {
 	for k, v := range env {
 		out = append(out, k+"="+v)
 	}
+	for _, k := range sdkLogEnv {
+		out = append(out, k+"=off")
+	}
 	return append(out, ReattachEnv+"=1")
 }
+
+// sdkLogEnv are the variables that set the levels of terraform-plugin-go's
+// and terraform-plugin-framework's loggers (terraform-plugin-log), and of
+// the provider's own.
+var sdkLogEnv = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER"}
 
 // reattachConfig is one provider of TF_REATTACH_PROVIDERS, as Terraform
 // and terraform-exec read it.

@@ -82,7 +82,8 @@ func TestStartFailures(t *testing.T) {
 func TestServerEnv(t *testing.T) {
 	got := serverEnv([]string{"HOME=/h", "TF_LOG=trace", "TF_LOG_PROVIDER=debug", "TF_PLUGIN_MAGIC_COOKIE=x", DatabaseEnv + "=/old", ReattachEnv + "=0"},
 		map[string]string{DatabaseEnv: "/new"})
-	want := map[string]bool{"HOME=/h": true, DatabaseEnv + "=/new": true, ReattachEnv + "=1": true}
+	want := map[string]bool{"HOME=/h": true, DatabaseEnv + "=/new": true, ReattachEnv + "=1": true,
+		"TF_LOG_SDK=off": true, "TF_LOG_SDK_PROTO=off": true, "TF_LOG_SDK_FRAMEWORK=off": true, "TF_LOG_PROVIDER=off": true}
 	if len(got) != len(want) {
 		t.Fatalf("serverEnv = %v, want %v", got, want)
 	}

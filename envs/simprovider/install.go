@@ -253,6 +253,7 @@ func ServeIfPlugin() {
 	if !IsPluginStart(os.Args[0], os.Getenv) {
 		return
 	}
+	quietLogs(os.Getenv, os.Setenv)
 	if err := Serve(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "simulated aws provider:", err)
 		os.Exit(1)

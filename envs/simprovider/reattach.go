@@ -158,6 +158,20 @@ func serverEnv(base []string, env map[string]string) []string {
 	return append(out, ReattachEnv+"=1")
 }
 
+// quietLogs turns the plugin SDK's logs off in a provider that Terraform
+// started without TF_LOG or TF_LOG_PROVIDER, which then drops every line
+// of them: they would only cost the time to format them.
+func quietLogs(getenv func(string) string, setenv func(string, string) error) {
+	if getenv("TF_LOG") != "" || getenv("TF_LOG_PROVIDER") != "" {
+		return
+	}
+	for _, k := range sdkLogEnv {
+		if getenv(k) == "" {
+			_ = setenv(k, "off")
+		}
+	}
+}
+
 // sdkLogEnv are the variables that set the levels of terraform-plugin-go's
 // and terraform-plugin-framework's loggers (terraform-plugin-log), and of
 // the provider's own.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,6 +91,24 @@ func TestServerEnv(t *testing.T) {
 	for _, kv := range got {
 		if !want[kv] {
 			t.Errorf("serverEnv has %q; want only %v", kv, want)
+		}
+	}
+}
+
+func TestQuietLogs(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want map[string]string
+	}{
+		{map[string]string{}, map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_SDK_FRAMEWORK": "off", "TF_LOG_PROVIDER": "off"}},
+		{map[string]string{"TF_LOG_SDK_PROTO": "debug"}, map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_PROTO": "debug", "TF_LOG_SDK_FRAMEWORK": "off", "TF_LOG_PROVIDER": "off"}},
+		{map[string]string{"TF_LOG": "trace"}, map[string]string{"TF_LOG": "trace"}},
+		{map[string]string{"TF_LOG_PROVIDER": "info"}, map[string]string{"TF_LOG_PROVIDER": "info"}},
+	} {
+		env := maps.Clone(tc.env)
+		quietLogs(func(k string) string { return env[k] }, func(k, v string) error { env[k] = v; return nil })
+		if !maps.Equal(env, tc.want) {
+			t.Errorf("quietLogs with %v: %v, want %v", tc.env, env, tc.want)
 		}
 	}
 }

@@ -28,6 +28,10 @@ import (
 // standard input ends.
 const ReattachEnv = "ENVBENCH_SIM_REATTACH"
 
+// startTimeout is how long Start waits for the server to say where it
+// serves, as go-plugin waits for a provider Terraform starts.
+const startTimeout = time.Minute
+
 // stopGrace is how long Stop waits for the provider to exit after its
 // standard input closed, before killing it.
 const stopGrace = 10 * time.Second
@@ -53,7 +57,16 @@ type Server struct {
 // Its logs are off (serverEnv): the plugin SDK logs every request at
 // trace level by default for Terraform to filter, which only costs time
 // here, and would crowd out of its kept stderr what matters (a panic).
+//
+// binary must serve when ReattachEnv is set: main and the test binaries
+// that run Terraform on the simulated provider call ServeIfPlugin first.
+// A process started that way never starts another, so a binary that runs
+// something else instead (a test binary without ServeIfPlugin, running
+// its tests again) fails instead of starting itself over and over.
 func Start(ctx context.Context, binary string, env map[string]string) (*Server, error) {
+	if os.Getenv(ReattachEnv) != "" {
+		return nil, fmt.Errorf("start the simulated aws provider %s: this process was itself started to serve it (%s is set) and ran something else: its main does not call simprovider.ServeIfPlugin first", binary, ReattachEnv)
+	}
 	cmd := exec.Command(binary)
 	cmd.Env = serverEnv(os.Environ(), env)
 	stdin, err := cmd.StdinPipe()
@@ -89,7 +102,11 @@ func Start(ctx context.Context, binary string, env map[string]string) (*Server, 
 		}
 		return nil, fmt.Errorf("start the simulated aws provider %s: %w", binary, err)
 	}
+	timer := time.NewTimer(startTimeout)
+	defer timer.Stop()
 	select {
+	case <-timer.C:
+		return fail(fmt.Errorf("it did not say where it serves within %s; does its main call simprovider.ServeIfPlugin first?", startTimeout))
 	case line := <-lines:
 		if line == "" {
 			<-s.exited

@@ -112,3 +112,22 @@ func TestQuietLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestStartRefusesInsideAServer: a binary started to serve that runs
+// something else (a test binary without ServeIfPlugin, running its tests
+// again) cannot start itself over and over.
+func TestStartRefusesInsideAServer(t *testing.T) {
+	t.Setenv(ReattachEnv, "1")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(context.Background(), exe, nil)
+	if err == nil {
+		s.Stop()
+		t.Fatal("Start succeeded inside a server")
+	}
+	if !strings.Contains(err.Error(), "ServeIfPlugin") {
+		t.Errorf("error %q does not say what to fix", err)
+	}
+}

@@ -147,7 +147,7 @@ func CheckRegion(s string) error { return checkRegion(s) }
 
 // CheckRole checks an IAM role ARN.
 func CheckRole(s string) error {
-	if !rolePattern.MatchString(s) {
+	if !rolePattern().MatchString(s) {
 		return fmt.Errorf("%q is not an IAM role ARN; want arn:aws:iam::<account>:role/<name>", s)
 	}
 	return nil

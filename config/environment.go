@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -101,8 +102,13 @@ func (e *Environment) TemplateData(a *Archetype) map[string]any {
 
 var (
 	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
-	rolePattern    = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
-	ttlPattern     = regexp.MustCompile(`^([0-9]+)([dw])$`)
+	// Compiled on first use (sync.OnceValue): bounded repetitions make these
+	// cost up to milliseconds to compile, which every start of envbench, the
+	// simulated provider's included, would otherwise pay in package init.
+	rolePattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+	})
+	ttlPattern = regexp.MustCompile(`^([0-9]+)([dw])$`)
 )
 
 // ParseTTL reads a time to live: a Go duration ("36h", "90m") or a whole
@@ -187,7 +193,7 @@ func decodeEnvironment(name, file string, data []byte, settings Settings) *Envir
 			at(v, p)
 			if s, ok := d.str(v, p); ok {
 				e.Role = s
-				if !rolePattern.MatchString(s) {
+				if !rolePattern().MatchString(s) {
 					d.errorf(v, p, "%q is not an IAM role ARN; want arn:aws:iam::<account>:role/<name>", s)
 				}
 			}
@@ -256,7 +262,7 @@ func (e *Environment) checkRequiredFields(d *decoder, root *yaml.Node, settings 
 		}
 		e.Region = settings.DefaultRegion
 	}
-	if m := rolePattern.FindStringSubmatch(e.Role); m != nil && accountPattern.MatchString(e.Account) && m[2] != e.Account {
+	if m := rolePattern().FindStringSubmatch(e.Role); m != nil && accountPattern.MatchString(e.Account) && m[2] != e.Account {
 		d.errorf(nodeAt(e.pos["role"]), "role", "role is in account %s but the environment is in account %s", m[2], e.Account)
 	}
 	if e.Protected && e.TTL > 0 {

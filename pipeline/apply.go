@@ -146,7 +146,7 @@ func (a *applyRun) verify(ctx context.Context, r *Run) (err error) {
 		return fmt.Errorf("%w: %s changed since it was reviewed; plan again", ErrWrongPlan, planFile)
 	}
 	if a.run == nil {
-		if a.run, err = newTerraform(ctx, a.c, t.WorkDir, r.ID(), a.opts); err != nil {
+		if a.run, err = newTerraform(ctx, a.c, t.WorkDir, r.ID(), a.opts, r); err != nil {
 			return err
 		}
 	}

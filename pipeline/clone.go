@@ -161,7 +161,8 @@ func gate(ctx context.Context, r *Run, p *PlanResult, a *applyRun, opts CloneOpt
 // file and journals them, the sensitive ones as references.
 func recordOutputs(ctx context.Context, r *Run, a *applyRun, res *CloneResult) error {
 	if a.run == nil {
-		run, err := newTerraform(ctx, a.c, envs.WorkDir(a.c.Root, a.e.Name), r.ID(), a.opts)
+		// Output reads the state only: no provider to serve.
+		run, err := newTerraform(ctx, a.c, envs.WorkDir(a.c.Root, a.e.Name), r.ID(), a.opts, nil)
 		if err != nil {
 			return err
 		}

@@ -43,7 +43,7 @@ func cloneApplyStep(a *applyRun) StepDef {
 // it.
 func reapply(ctx context.Context, r *Run, a *applyRun) error {
 	if a.run == nil {
-		run, err := newTerraform(ctx, a.c, envs.WorkDir(a.c.Root, a.e.Name), r.ID(), a.opts)
+		run, err := newTerraform(ctx, a.c, envs.WorkDir(a.c.Root, a.e.Name), r.ID(), a.opts, r)
 		if err != nil {
 			return err
 		}

@@ -140,6 +140,7 @@ type runCore struct {
 
 	mu        sync.Mutex
 	outputs   map[string]string
+	atEnd     []func() // AtEnd's, last first
 	terraform string
 	status    RunStatus
 	err       error
@@ -162,6 +163,27 @@ type Run struct {
 
 // ID is the run's id.
 func (r *Run) ID() string { return r.core.id }
+
+// AtEnd has f called when this process's part of the run ends, after its
+// last step and before its lock is released, whatever the outcome; the
+// last registered is called first. Steps use it for what lives as long
+// as the run (the simulated provider's server).
+func (r *Run) AtEnd(f func()) {
+	r.core.mu.Lock()
+	r.core.atEnd = append(r.core.atEnd, f)
+	r.core.mu.Unlock()
+}
+
+// endRun calls the AtEnd functions.
+func (c *runCore) endRun() {
+	c.mu.Lock()
+	fs := c.atEnd
+	c.atEnd = nil
+	c.mu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
+}
 
 // Env is the environment the run is on.
 func (r *Run) Env() string { return r.core.env }

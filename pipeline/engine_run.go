@@ -183,6 +183,7 @@ func (e *Engine) execute(ctx context.Context, c *runCore, p Pipeline, start Even
 		}
 		break
 	}
+	c.endRun()
 	if err := x.failedJournal(); err != nil && runErr == nil {
 		runErr, status, msg = err, RunFailed, "journal: "+err.Error()
 	}

@@ -633,3 +633,43 @@ func TestAnotherJournalKind(t *testing.T) {
 		t.Errorf("resumed without a lock: %s", got)
 	}
 }
+
+// TestAtEnd: what steps register with Run.AtEnd runs once the steps are
+// over, failed or not, last registered first, while the run still holds
+// its lock.
+func TestAtEnd(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("failing=%v", fail), func(t *testing.T) {
+			te := newTestEngine(t)
+			var order []string
+			register := func(name string) func(context.Context, *Run) error {
+				return func(_ context.Context, r *Run) error {
+					r.AtEnd(func() {
+						_, held := readLock(te.root, "qa")
+						order = append(order, fmt.Sprintf("%s locked=%v", name, held))
+					})
+					order = append(order, name+" ran")
+					if fail && name == "two" {
+						return errors.New("two failed")
+					}
+					return nil
+				}
+			}
+			p := Pipeline{Kind: "test", Env: "qa", Steps: []StepDef{
+				{Name: "one", Action: register("one")},
+				{Name: "two", Action: register("two")},
+			}}
+			_, err := te.Run(context.Background(), p, "run-1")
+			if (err != nil) != fail {
+				t.Fatalf("Run: %v", err)
+			}
+			want := "one ran, two ran, two locked=true, one locked=true"
+			if got := strings.Join(order, ", "); got != want {
+				t.Errorf("order: %s\nwant:  %s", got, want)
+			}
+			if _, held := readLock(te.root, "qa"); held {
+				t.Error("the lock must be released when the run ends")
+			}
+		})
+	}
+}

@@ -40,6 +40,10 @@ type Options struct {
 	// Halt, when closed, stops the run after the step in flight, resumable
 	// (Engine.Halt).
 	Halt <-chan struct{}
+	// ProviderBinary is the executable that serves the simulated aws
+	// provider of a `cloud: simulated` workspace (the envbench binary);
+	// empty: this process's own executable.
+	ProviderBinary string
 }
 
 func (o Options) now() time.Time {
@@ -178,7 +182,7 @@ type planRun struct {
 // once.
 func (p *planRun) terraform(ctx context.Context, r *Run) (*tf.Runner, error) {
 	if p.tfRun == nil && p.tfErr == nil {
-		p.tfRun, p.tfErr = newTerraform(ctx, p.c, envs.WorkDir(p.c.Root, p.e.Name), r.ID(), p.opts)
+		p.tfRun, p.tfErr = newTerraform(ctx, p.c, envs.WorkDir(p.c.Root, p.e.Name), r.ID(), p.opts, r)
 		if p.tfErr == nil {
 			p.res.Terraform, p.res.Version = terraformName(p.tfRun), p.tfRun.Version()
 			r.SetTerraform(p.res.Terraform)
@@ -458,8 +462,12 @@ func pruneOldPlans(root, env, keep string) {
 }
 
 // newTerraform is the run's Terraform in dir; runID names its sessions
-// (envs.RunIDVariable).
-func newTerraform(ctx context.Context, c *envs.Catalog, dir, runID string, opts Options) (*tf.Runner, error) {
+// (envs.RunIDVariable). For a simulated workspace, given the run r, it
+// starts one server of the simulated provider that the run's Terraform
+// commands reattach to, stopped when the run ends (Run.AtEnd); without r,
+// Terraform starts the provider from its mirror for each command, as for
+// a user's terraform.
+func newTerraform(ctx context.Context, c *envs.Catalog, dir, runID string, opts Options, r *Run) (*tf.Runner, error) {
 	bin := opts.Binary
 	if bin == "" {
 		configured := c.Settings.TerraformBinary
@@ -476,26 +484,63 @@ func newTerraform(ctx context.Context, c *envs.Catalog, dir, runID string, opts 
 	o := tf.Options{Binary: bin, PluginCacheDir: filepath.Join(c.Root, ".envbench", "plugin-cache"),
 		Vars: map[string]string{envs.RunIDVariable: runID}}
 	if c.Settings.Cloud == config.CloudSimulated {
-		env, err := simulatedProvider(c.Root, dir)
+		s, err := simulatedProvider(c.Root, dir, opts.ProviderBinary)
 		if err != nil {
 			return nil, err
 		}
-		o.Env = simulatedEnv(ctx, env)
+		o.Env = simulatedEnv(ctx, s.Env)
 		// A cached copy of an older envbench binary would be taken for the
 		// provider: the simulated provider comes from its mirror only.
 		o.PluginCacheDir = ""
+		if r != nil {
+			return reattached(ctx, r, dir, o, s.Binary)
+		}
 	}
 	return tf.New(ctx, dir, o)
+}
+
+// reattached is tf.New with the simulated provider served by binary for
+// the run r (simprovider.Start), stopped when it ends; the server starts
+// while Terraform says its version.
+func reattached(ctx context.Context, r *Run, dir string, o tf.Options, binary string) (*tf.Runner, error) {
+	type started struct {
+		server *simprovider.Server
+		err    error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		server, err := simprovider.Start(ctx, binary, o.Env)
+		ch <- started{server, err}
+	}()
+	run, err := tf.New(ctx, dir, o)
+	st := <-ch
+	if st.err != nil {
+		return nil, st.err
+	}
+	r.AtEnd(func() {
+		if err := st.server.Stop(); err != nil {
+			r.Logf("%v", err)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := run.Reattach(st.server.Reattach()); err != nil {
+		return nil, err
+	}
+	return run, nil
 }
 
 // simulatedProvider points Terraform at the simulated aws provider that
 // this binary serves (envs/simprovider): envbench's own CLI configuration
 // and the simulation's database, and a lock entry of an older binary
 // dropped so that init records this one.
-func simulatedProvider(root, dir string) (map[string]string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("simulated aws provider: find the envbench binary: %w", err)
+func simulatedProvider(root, dir, exe string) (*simprovider.Setup, error) {
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("simulated aws provider: find the envbench binary: %w", err)
+		}
 	}
 	// The simulation is seeded on first use, by whichever of the TUI, a
 	// command or this run comes first: the provider then finds the roles
@@ -512,7 +557,7 @@ func simulatedProvider(root, dir string) (map[string]string, error) {
 	if _, err := simprovider.RefreshLock(dir, s); err != nil {
 		return nil, err
 	}
-	return s.Env, nil
+	return s, nil
 }
 
 func terraformName(r *tf.Runner) string {

@@ -143,7 +143,7 @@ func TestDemoSandboxOnTheSimulatedProvider(t *testing.T) {
 	if _, err := ann.ModifyInstance(ctx, "dev-alice-db", "db.t4g.medium", ""); err != nil {
 		t.Fatal(err)
 	}
-	env, err := simulatedProvider(root, envs.WorkDir(root, "dev-alice"))
+	setup, err := simulatedProvider(root, envs.WorkDir(root, "dev-alice"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestDemoSandboxOnTheSimulatedProvider(t *testing.T) {
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = envs.WorkDir(root, "dev-alice")
 		cmd.Env = os.Environ()
-		for k, v := range env {
+		for k, v := range setup.Env {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 		out, err := cmd.CombinedOutput()
@@ -167,7 +167,7 @@ func TestDemoSandboxOnTheSimulatedProvider(t *testing.T) {
 	}
 
 	// Destroy deletes for real: nothing of alice's is left, bob's is.
-	r, err := newTerraform(ctx, c, envs.WorkDir(root, "dev-alice"), "destroy-run", Options{Binary: bin})
+	r, err := newTerraform(ctx, c, envs.WorkDir(root, "dev-alice"), "destroy-run", Options{Binary: bin}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

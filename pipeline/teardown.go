@@ -234,7 +234,7 @@ func (t *teardown) terraform(ctx context.Context, r *Run) (*tf.Runner, error) {
 	if t.dir == "" {
 		t.dir = envs.WorkDir(t.c.Root, t.e.Name)
 	}
-	run, err := newTerraform(ctx, t.c, t.dir, r.ID(), t.opts.Options)
+	run, err := newTerraform(ctx, t.c, t.dir, r.ID(), t.opts.Options, r)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -64,8 +65,11 @@ type Connector struct {
 var _ cloud.Connector = (*Connector)(nil)
 
 var (
-	roleARNPattern     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
-	sessionNamePattern = regexp.MustCompile(`^envbench-[\w+=,.@-]{1,55}$`)
+	roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
+	// Compiled on first use (sync.OnceValue): bounded repetitions make these
+	// cost up to milliseconds to compile, which every start of envbench, the
+	// simulated provider's included, would otherwise pay in package init.
+	sessionNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^envbench-[\w+=,.@-]{1,55}$`) })
 	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 )
 
@@ -108,7 +112,7 @@ func checkTarget(t cloud.Target) error {
 	if t.SessionName == "" {
 		return fmt.Errorf("target: role %s needs a session name (envbench-<run-id>)", t.RoleARN)
 	}
-	if !sessionNamePattern.MatchString(t.SessionName) {
+	if !sessionNamePattern().MatchString(t.SessionName) {
 		return fmt.Errorf("target: session name %q must be envbench-<run-id>, at most 64 characters of letters, digits and +=,.@_-", t.SessionName)
 	}
 	if t.ExternalID != "" && (len(t.ExternalID) < 2 || len(t.ExternalID) > 1224 || !externalIDPattern.MatchString(t.ExternalID)) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 )
 
 // ECSCluster is an ECS cluster.
@@ -47,7 +48,10 @@ type serviceAttrs struct {
 	SecurityGroups []string `json:"securityGroups"`
 }
 
-var ecsNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
+// Compiled on first use (sync.OnceValue): bounded repetitions make these
+// cost up to milliseconds to compile, which every start of envbench, the
+// simulated provider's included, would otherwise pay in package init.
+var ecsNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`) })
 
 func ecsTags(tags map[string]string) []any {
 	out := []any{}
@@ -83,7 +87,7 @@ func (a *Account) CreateCluster(ctx context.Context, name string, tags map[strin
 	var c ECSCluster
 	o := op{service: "ecs", name: "CreateCluster", params: map[string]any{"clusterName": name, "tags": ecsTags(tags)}}
 	err := a.do(ctx, o, func(tx *sql.Tx) (result, error) {
-		if !ecsNamePattern.MatchString(name) {
+		if !ecsNamePattern().MatchString(name) {
 			return result{}, invalid("InvalidParameterException", "Cluster name %q: up to 255 letters, digits, hyphens and underscores.", name)
 		}
 		r, err := getRow(tx, a.id, a.region, typeCluster, name)
@@ -148,7 +152,7 @@ func (a *Account) CreateService(ctx context.Context, s NewECSService) (ECSServic
 		"networkConfiguration": map[string]any{"awsvpcConfiguration": map[string]any{"subnets": anyStrings(s.Subnets), "securityGroups": anyStrings(s.SecurityGroups)}},
 		"tags":                 ecsTags(s.Tags)}}
 	err := a.do(ctx, o, func(tx *sql.Tx) (result, error) {
-		if !ecsNamePattern.MatchString(s.Name) {
+		if !ecsNamePattern().MatchString(s.Name) {
 			return result{}, invalid("InvalidParameterException", "Service name %q: up to 255 letters, digits, hyphens and underscores.", s.Name)
 		}
 		if s.DesiredCount < 0 {

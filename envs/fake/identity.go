@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/envbench/envbench/envs/cloud"
@@ -58,11 +59,18 @@ func stableID(prefix, of string) string {
 }
 
 var (
-	accountPattern  = regexp.MustCompile(`^[0-9]{12}$`)
-	roleARNPattern  = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):role/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})$`)
-	userARNPattern  = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):user/([\w+=,.@-]{1,64})$`)
-	assumedPattern  = regexp.MustCompile(`^arn:aws:sts::([0-9]{12}):assumed-role/([\w+=,.@-]{1,64})/([\w+=,.@-]{2,64})$`)
-	sessionPattern  = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	// Compiled on first use (sync.OnceValue): bounded repetitions make these
+	// cost up to milliseconds to compile, which every start of envbench, the
+	// simulated provider's included, would otherwise pay in package init.
+	roleARNPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):role/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})$`)
+	})
+	userARNPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):user/([\w+=,.@-]{1,64})$`) })
+	assumedPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws:sts::([0-9]{12}):assumed-role/([\w+=,.@-]{1,64})/([\w+=,.@-]{2,64})$`)
+	})
+	sessionPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
 	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 	rootARNTemplate = "arn:aws:iam::%s:root"
 )
@@ -70,7 +78,7 @@ var (
 // parseIdentity reads an identity from its ARN: an assumed role, a user
 // or an account's root.
 func parseIdentity(arn string, at time.Time) (identity, error) {
-	if m := assumedPattern.FindStringSubmatch(arn); m != nil {
+	if m := assumedPattern().FindStringSubmatch(arn); m != nil {
 		role := "arn:aws:iam::" + m[1] + ":role/" + m[2]
 		if strings.HasPrefix(m[2], "AWSReservedSSO_") {
 			role = "arn:aws:iam::" + m[1] + ":role/aws-reserved/sso.amazonaws.com/" + m[2]
@@ -80,7 +88,7 @@ func parseIdentity(arn string, at time.Time) (identity, error) {
 		id.AccessKeyID = stableID("ASIA", arn)
 		return id, nil
 	}
-	if m := userARNPattern.FindStringSubmatch(arn); m != nil {
+	if m := userARNPattern().FindStringSubmatch(arn); m != nil {
 		return identity{Type: "IAMUser", ARN: arn, Account: m[1], UserName: m[2], PrincipalID: stableID("AIDA", arn), AccessKeyID: stableID("AKIA", arn)}, nil
 	}
 	if strings.HasPrefix(arn, "arn:aws:iam::") && strings.HasSuffix(arn, ":root") {
@@ -169,7 +177,7 @@ func (s *Sim) Account(ctx context.Context, t cloud.Target) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := roleARNPattern.FindStringSubmatch(t.RoleARN)
+	m := roleARNPattern().FindStringSubmatch(t.RoleARN)
 	id.RoleARN, id.RoleName, id.RoleID = t.RoleARN, m[3], stableID("AROA", t.RoleARN)
 	id.PrincipalID = id.RoleID + ":" + id.Session
 	return &Account{sim: s, id: id.Account, region: region, ident: id}, nil
@@ -178,7 +186,7 @@ func (s *Sim) Account(ctx context.Context, t cloud.Target) (*Account, error) {
 // assumedARN is the sts ARN of a session of a role (only the role's last
 // path element names it, as on AWS).
 func assumedARN(roleARN, session string) string {
-	m := roleARNPattern.FindStringSubmatch(roleARN)
+	m := roleARNPattern().FindStringSubmatch(roleARN)
 	if m == nil {
 		return ""
 	}
@@ -225,12 +233,12 @@ type Role struct {
 // CreateRole declares a role (or replaces the trust of an existing one).
 // Its account is created when it is new.
 func (s *Sim) CreateRole(r Role) error {
-	m := roleARNPattern.FindStringSubmatch(r.ARN)
+	m := roleARNPattern().FindStringSubmatch(r.ARN)
 	if m == nil {
 		return fmt.Errorf("create role: %q is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", r.ARN)
 	}
 	for _, p := range r.TrustedBy {
-		if p != "*" && !accountPattern.MatchString(p) && !roleARNPattern.MatchString(p) && !userARNPattern.MatchString(p) {
+		if p != "*" && !accountPattern.MatchString(p) && !roleARNPattern().MatchString(p) && !userARNPattern().MatchString(p) {
 			return fmt.Errorf("create role %s: trusted principal %q is not an account id, a role or user ARN, or *", r.ARN, p)
 		}
 	}
@@ -295,7 +303,7 @@ func trusts(trust []string, caller identity) bool {
 		case "*", caller.Account, caller.ARN:
 			return true
 		}
-		if m := roleARNPattern.FindStringSubmatch(p); m != nil && caller.Type == "AssumedRole" && m[1] == caller.Account && m[3] == caller.RoleName {
+		if m := roleARNPattern().FindStringSubmatch(p); m != nil && caller.Type == "AssumedRole" && m[1] == caller.Account && m[3] == caller.RoleName {
 			return true
 		}
 	}
@@ -318,11 +326,11 @@ func (a *Account) CallerIdentity(ctx context.Context) (cloud.Caller, error) {
 // simulation and trust the caller, or the call fails with AccessDenied
 // as on AWS.
 func (a *Account) AssumeRole(ctx context.Context, t cloud.Target) (cloud.Caller, error) {
-	m := roleARNPattern.FindStringSubmatch(t.RoleARN)
+	m := roleARNPattern().FindStringSubmatch(t.RoleARN)
 	if m == nil {
 		return cloud.Caller{}, fmt.Errorf("assume role: %q is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", t.RoleARN)
 	}
-	if !sessionPattern.MatchString(t.SessionName) {
+	if !sessionPattern().MatchString(t.SessionName) {
 		return cloud.Caller{}, fmt.Errorf("assume role %s: session name %q must be 2 to 64 characters of letters, digits and +=,.@-_", t.RoleARN, t.SessionName)
 	}
 	o := op{service: "sts", name: "AssumeRole", readOnly: true, params: map[string]any{"roleArn": t.RoleARN, "roleSessionName": t.SessionName}}

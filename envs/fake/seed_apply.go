@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/envbench/envbench/config"
@@ -44,7 +45,10 @@ func parseOffset(s string) (time.Duration, error) {
 }
 
 var (
-	roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	// Compiled on first use (sync.OnceValue): bounded repetitions make these
+	// cost up to milliseconds to compile, which every start of envbench, the
+	// simulated provider's included, would otherwise pay in package init.
+	roleNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) })
 	emailPattern    = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	// envNamePattern is config's rule for environment names.
 	envNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$`)
@@ -94,11 +98,11 @@ func (d *seedDecoder) check(s *Seed) {
 		}
 		for j, r := range a.Roles {
 			rp := fmt.Sprintf("%s.roles[%d]", path, j)
-			if !roleNamePattern.MatchString(r.Name) {
+			if !roleNamePattern().MatchString(r.Name) {
 				d.at(r.Pos, rp+".name", "%q is not a role name (1 to 64 of letters, digits and +=,.@-_)", r.Name)
 			}
 			for _, p := range r.TrustedBy {
-				if p != "*" && !accountPattern.MatchString(p) && !roleARNPattern.MatchString(p) && !userARNPattern.MatchString(p) {
+				if p != "*" && !accountPattern.MatchString(p) && !roleARNPattern().MatchString(p) && !userARNPattern().MatchString(p) {
 					d.at(r.Pos, rp+".trusted_by", "%q is not an account id, a role or user ARN, or *", p)
 				}
 			}
@@ -123,7 +127,7 @@ func (d *seedDecoder) check(s *Seed) {
 		if !emailPattern.MatchString(p.Email) {
 			d.at(p.Pos, path+".email", "%q is not an email address", p.Email)
 		}
-		if !strings.HasPrefix(p.SSORole, "AWSReservedSSO_") || !roleNamePattern.MatchString(p.SSORole) {
+		if !strings.HasPrefix(p.SSORole, "AWSReservedSSO_") || !roleNamePattern().MatchString(p.SSORole) {
 			d.at(p.Pos, path+".sso_role", "%q is not an SSO role name (AWSReservedSSO_<permission set>_<suffix>)", p.SSORole)
 		}
 		for _, acct := range p.Accounts {

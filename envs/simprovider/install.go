@@ -239,10 +239,21 @@ func fileSHA256(name string) (string, error) {
 // started by Terraform as the plugin; otherwise it returns at once. Test
 // binaries whose tests run Terraform on the simulated provider call it
 // first in TestMain, as main does.
+//
+// Started with ReattachEnv set (by Start), it serves every Terraform
+// command of a run instead, until its standard input ends.
 func ServeIfPlugin() {
+	if os.Getenv(ReattachEnv) == "1" {
+		if err := serveReattach(os.Stdin, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "simulated aws provider:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if !IsPluginStart(os.Args[0], os.Getenv) {
 		return
 	}
+	quietLogs(os.Getenv, os.Setenv)
 	if err := Serve(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "simulated aws provider:", err)
 		os.Exit(1)

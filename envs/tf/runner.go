@@ -70,6 +70,8 @@ type Runner struct {
 	env     map[string]string
 	delay   time.Duration
 	vars    []string // name=value, sorted
+	// reattach is what Reattach was given, decoded; nil for none.
+	reattach tfexec.ReattachInfo
 }
 
 // New prepares a runner for dir and asks Terraform its version.
@@ -114,6 +116,23 @@ func New(ctx context.Context, dir string, opts Options) (*Runner, error) {
 	}
 	slices.Sort(vars)
 	return &Runner{tf: t, dir: dir, binary: opts.Binary, version: v.String(), env: showEnv, delay: delay, vars: vars}, nil
+}
+
+// Reattach points the runner's plan, apply, destroy and show at providers
+// already running (envs/simprovider.Start) instead of each starting its
+// own: providers is the value of TF_REATTACH_PROVIDERS (a JSON object of
+// provider source addresses to their addresses). Init never gets it: it
+// installs them from their mirror as for a user's terraform, so the lock
+// file and the work directory stay usable by hand, and init's fingerprint
+// does not change from one run to the next. Call it before the runner's
+// first command.
+func (r *Runner) Reattach(providers string) error {
+	var info tfexec.ReattachInfo
+	if err := json.Unmarshal([]byte(providers), &info); err != nil || len(info) == 0 {
+		return fmt.Errorf("terraform in %s: the providers to reattach to (TF_REATTACH_PROVIDERS) are not a JSON object of providers: %q", r.dir, providers)
+	}
+	r.reattach = info
+	return nil
 }
 
 // environment is the process environment minus what terraform-exec manages
@@ -231,6 +250,9 @@ func (r *Runner) Plan(ctx context.Context, planFile string, sink func(Event)) (b
 	err := r.run(ctx, "plan", sink, func(w *lineWriter) error {
 		var err error
 		opts := []tfexec.PlanOption{tfexec.Out(planFile), tfexec.LockTimeout("10s")}
+		if r.reattach != nil {
+			opts = append(opts, tfexec.Reattach(r.reattach))
+		}
 		for _, v := range r.vars {
 			opts = append(opts, tfexec.Var(v))
 		}
@@ -246,6 +268,9 @@ func (r *Runner) PlanDestroy(ctx context.Context, planFile string, sink func(Eve
 	err := r.run(ctx, "plan", sink, func(w *lineWriter) error {
 		var err error
 		opts := []tfexec.PlanOption{tfexec.Out(planFile), tfexec.Destroy(true), tfexec.LockTimeout("10s")}
+		if r.reattach != nil {
+			opts = append(opts, tfexec.Reattach(r.reattach))
+		}
 		for _, v := range r.vars {
 			opts = append(opts, tfexec.Var(v))
 		}
@@ -265,6 +290,13 @@ func (r *Runner) Show(ctx context.Context, planFile string) ([]byte, error) {
 	cmd.Env = make([]string, 0, len(r.env))
 	for k, v := range r.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if r.reattach != nil {
+		data, err := json.Marshal(r.reattach)
+		if err != nil {
+			return nil, fmt.Errorf("terraform show: the providers to reattach to: %w", err)
+		}
+		cmd.Env = append(cmd.Env, "TF_REATTACH_PROVIDERS="+string(data))
 	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = r.delay
@@ -305,7 +337,11 @@ func (r *Runner) Output(ctx context.Context) ([]byte, error) {
 // progress.
 func (r *Runner) Apply(ctx context.Context, planFile string, sink func(Event)) error {
 	return r.run(ctx, "apply", sink, func(w *lineWriter) error {
-		return r.tf.ApplyJSON(ctx, w, tfexec.DirOrPlan(planFile), tfexec.LockTimeout("10s"))
+		opts := []tfexec.ApplyOption{tfexec.DirOrPlan(planFile), tfexec.LockTimeout("10s")}
+		if r.reattach != nil {
+			opts = append(opts, tfexec.Reattach(r.reattach))
+		}
+		return r.tf.ApplyJSON(ctx, w, opts...)
 	})
 }
 
@@ -313,6 +349,9 @@ func (r *Runner) Apply(ctx context.Context, planFile string, sink func(Event)) e
 func (r *Runner) Destroy(ctx context.Context, sink func(Event)) error {
 	return r.run(ctx, "destroy", sink, func(w *lineWriter) error {
 		opts := []tfexec.DestroyOption{tfexec.LockTimeout("10s")}
+		if r.reattach != nil {
+			opts = append(opts, tfexec.Reattach(r.reattach))
+		}
 		for _, v := range r.vars {
 			opts = append(opts, tfexec.Var(v))
 		}

@@ -244,3 +244,71 @@ func TestOutputFailureSaysWhat(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// TestReattach: plan, apply, destroy and show attach to the running
+// provider; init installs from the mirror, without it.
+func TestReattach(t *testing.T) {
+	r, log := fake(t, nil)
+	ctx := context.Background()
+	if err := r.Reattach(`not json`); err == nil || !strings.Contains(err.Error(), "TF_REATTACH_PROVIDERS") {
+		t.Errorf("Reattach of a value that is not JSON: %v", err)
+	}
+	if err := r.Reattach(`{}`); err == nil {
+		t.Error("Reattach of no providers succeeded")
+	}
+	providers := `{"envbench.local/envbench/aws":{"Protocol":"grpc","ProtocolVersion":6,"Pid":42,"Test":true,"Addr":{"Network":"unix","String":"/tmp/plugin1"}}}`
+	if err := r.Reattach(providers); err != nil {
+		t.Fatal(err)
+	}
+	planFile := filepath.Join(r.Dir(), "x.tfplan")
+	if err := r.Init(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Plan(ctx, planFile, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.PlanDestroy(ctx, planFile, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Show(ctx, planFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Apply(ctx, planFile, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Destroy(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	var want any
+	if err := json.Unmarshal([]byte(providers), &want); err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(want)
+	seen := map[string]int{}
+	for _, c := range calls(t, log) {
+		args, env, _ := strings.Cut(c, " | ")
+		cmd, _, _ := strings.Cut(args, " ")
+		_, value, _ := strings.Cut(env, "TF_REATTACH_PROVIDERS=")
+		switch cmd {
+		case "version":
+			continue
+		case "init":
+			if value != "unset" {
+				t.Errorf("init got TF_REATTACH_PROVIDERS=%s; it must install from the mirror", value)
+			}
+		default:
+			var got any
+			if err := json.Unmarshal([]byte(value), &got); err != nil {
+				t.Errorf("%s: TF_REATTACH_PROVIDERS=%s: %v", cmd, value, err)
+				continue
+			}
+			if gotJSON, _ := json.Marshal(got); string(gotJSON) != string(wantJSON) {
+				t.Errorf("%s: TF_REATTACH_PROVIDERS=%s, want %s", cmd, value, providers)
+			}
+		}
+		seen[cmd]++
+	}
+	if seen["init"] != 1 || seen["plan"] != 2 || seen["show"] != 1 || seen["apply"] != 1 || seen["destroy"] != 1 {
+		t.Errorf("commands run: %v", seen)
+	}
+}

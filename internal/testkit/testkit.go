@@ -80,3 +80,17 @@ func Terraform(tb testing.TB) string {
 	tb.Skip("no terraform or tofu on PATH (make test installs Terraform first)")
 	return ""
 }
+
+// BuildEnvbench builds the envbench binary (the module's main package)
+// into a temporary directory and returns its path: what Terraform starts
+// as the simulated aws provider for users, with everything main links.
+func BuildEnvbench(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "envbench")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = moduleRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("build envbench: %v\n%s", err, out)
+	}
+	return bin
+}

@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // RecentRuns summarizes the runs of env, or of every environment when env
@@ -16,7 +19,14 @@ func RecentRuns(ctx context.Context, j Journal, l Locker, env string, limit int)
 		return nil, err
 	}
 	if limit > 0 && len(refs) > limit {
-		refs = refs[:limit]
+		// Run ids name their start to the second: keep the runs that
+		// started in the same second as the last one kept, and let their
+		// start times order them below.
+		n := limit
+		for n < len(refs) && sameSecond(refs[n].RunID, refs[limit-1].RunID) {
+			n++
+		}
+		refs = refs[:n]
 	}
 	var alive func(RunSummary) bool
 	if l != nil {
@@ -35,5 +45,24 @@ func RecentRuns(ctx context.Context, j Journal, l Locker, env string, limit int)
 		s.Env, s.RunID = r.Env, r.RunID
 		out = append(out, s)
 	}
+	// Newest first by when they started: two runs of one second (a plan
+	// and the apply right after it) in their order, not their ids'.
+	slices.SortStableFunc(out, func(a, b RunSummary) int {
+		if c := b.Started.Compare(a.Started); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.RunID, a.RunID)
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
 	return out, nil
+}
+
+// sameSecond reports whether two run ids name the same second of start
+// (NewRunID: 20261121T104203Z-3f9a1c).
+func sameSecond(a, b string) bool {
+	sa, _, _ := strings.Cut(a, "-")
+	sb, _, _ := strings.Cut(b, "-")
+	return sa == sb
 }

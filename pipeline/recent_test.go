@@ -58,3 +58,37 @@ func TestRecentRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestRecentRunsOfOneSecond: a plan and the apply that follows it in the
+// same second have ids that sort at random; the newest is the one that
+// started last, also when only one is asked for.
+func TestRecentRunsOfOneSecond(t *testing.T) {
+	ctx := context.Background()
+	j := pipeline.LocalJournal{Root: t.TempDir(), NoSync: true}
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	write := func(id, kind string, started time.Time) {
+		t.Helper()
+		w, err := j.Writer(ctx, "production", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		for i, e := range []pipeline.Event{{Kind: pipeline.RunStarted, Pipeline: kind, Time: started}, {Kind: pipeline.RunFinished, Status: pipeline.RunSucceeded, Time: started}} {
+			e.Seq, e.Env, e.RunID = int64(i+1), "production", id
+			if err := w.Append(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write("20261201T095959Z-000000", "plan", at.Add(-time.Second))
+	write("20261201T100000Z-ffffff", "plan", at.Add(100*time.Millisecond))
+	write("20261201T100000Z-000001", "apply", at.Add(900*time.Millisecond))
+	all, err := pipeline.RecentRuns(ctx, j, nil, "production", 0)
+	if err != nil || len(all) != 3 || all[0].Pipeline != "apply" || all[1].RunID != "20261201T100000Z-ffffff" || all[2].RunID != "20261201T095959Z-000000" {
+		t.Fatalf("runs: %+v %v", all, err)
+	}
+	last, err := pipeline.RecentRuns(ctx, j, nil, "production", 1)
+	if err != nil || len(last) != 1 || last[0].Pipeline != "apply" {
+		t.Fatalf("the last run: %+v %v", last, err)
+	}
+}

@@ -52,7 +52,7 @@ type Options struct {
 	// (PipelineSimulation); nil: it is not prepared (tests).
 	Simulation Simulation
 	// History reads runs and locks for the environment screen; nil means
-	// the workspace's local journals (LocalHistory).
+	// the workspace's journals, local or shared (WorkspaceHistory).
 	History screen.History
 }
 
@@ -139,7 +139,7 @@ func New(opts Options) *Model {
 		opts.Cloud = DefaultCloud
 	}
 	if opts.History == nil && opts.Catalog != nil {
-		opts.History = LocalHistory{Root: opts.Catalog.Root}
+		opts.History = NewWorkspaceHistory(opts.Catalog)
 	}
 	ctx := &screen.Context{
 		Catalog: opts.Catalog,

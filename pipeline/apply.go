@@ -43,6 +43,10 @@ type applyRun struct {
 	src      source
 	planFile string
 	confirm  string
+	// reviewed is the plan run of this process that reviewed planFile, if
+	// any (a clone's): a plan it read of the verified digest is not shown
+	// again.
+	reviewed *PlanResult
 
 	verified bool
 	t        ticket
@@ -94,6 +98,24 @@ func (a *applyRun) pipeline() Pipeline {
 		{Name: StepVerify, Describe: func(context.Context, *Run) string { return "checking the plan is the reviewed one" }, Action: a.verify},
 		{Name: StepApply, Describe: func(context.Context, *Run) string { return "terraform apply " + filepath.Base(a.planFile) }, Action: a.apply},
 	}}
+}
+
+// shown is the plan in the verified private copy, whose digest is
+// digest: the one the clone's show step decoded from a copy of the same
+// digest, else terraform show -json of the copy.
+func (a *applyRun) shown(ctx context.Context, digest string) (*envs.Plan, error) {
+	if rv := a.reviewed; rv != nil && rv.Plan != nil && rv.shown == digest {
+		return rv.Plan, nil
+	}
+	data, err := a.run.Show(ctx, a.private)
+	if err != nil {
+		return nil, err
+	}
+	p, err := envs.DecodePlan(data)
+	if err != nil {
+		return nil, fmt.Errorf("terraform show -json: %w", err)
+	}
+	return p, nil
 }
 
 // cleanup removes the private copy of the plan.
@@ -151,14 +173,11 @@ func (a *applyRun) verify(ctx context.Context, r *Run) (err error) {
 		}
 	}
 	r.SetTerraform(terraformName(a.run))
-	// Review again what is in the file now, with today's rules.
-	data, err := a.run.Show(ctx, a.private)
+	// Review again what is in the file now, with today's rules: the plan
+	// this process read of these very bytes, or Terraform's show of them.
+	p, err := a.shown(ctx, digest)
 	if err != nil {
 		return err
-	}
-	p, err := envs.DecodePlan(data)
-	if err != nil {
-		return fmt.Errorf("terraform show -json: %w", err)
 	}
 	findings := envs.Review(p, envs.RulesFor(a.c.Workspace, a.e.Environment), envs.ReviewContextOf(a.e, a.c.Now))
 	interrupted, err := tf.ReadApplyRecord(t.WorkDir)

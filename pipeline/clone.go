@@ -71,6 +71,7 @@ func Clone(ctx context.Context, c *envs.Catalog, name string, opts CloneOptions,
 		Plan: &PlanResult{RunID: id, Env: name, Protected: e.Protected, PlanFile: planFile}}
 	a := newApplyRun(c, e, planFile, opts.Confirm, opts.Options)
 	a.res.RunID = id
+	a.reviewed = res.Plan
 	res.Apply = a.res
 	defer a.cleanup()
 	_, err = NewEngine(c, opts.Options, sink).Run(ctx, clonePipeline(c, e, res, a, opts), id)

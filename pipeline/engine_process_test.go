@@ -3,13 +3,11 @@
 package pipeline
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -54,31 +52,13 @@ func TestEngineHelperProcess(t *testing.T) {
 
 // helper starts the second process on root and waits until it is inside
 // step two, holding qa's lock.
-func helper(t *testing.T, root, runID string) (*exec.Cmd, io.WriteCloser) {
+func helper(t *testing.T, root, runID string) *HelperProcess {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestEngineHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperEnv+"="+root, "ENVBENCH_ENGINE_HELPER_RUN="+runID)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
+	h := StartHelper(t, HelperCommand("TestEngineHelperProcess", helperEnv+"="+root, "ENVBENCH_ENGINE_HELPER_RUN="+runID))
+	for h.Line(t) != "in-two" {
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		if lines.Text() == "in-two" {
-			go io.Copy(io.Discard, stdout)
-			return cmd, stdin
-		}
-	}
-	t.Fatalf("the helper process ended before step two: %v", lines.Err())
-	return nil, nil
+	h.Discard()
+	return h
 }
 
 // TestLockContentionBetweenProcesses: while another envbench process runs
@@ -92,7 +72,8 @@ func TestLockContentionBetweenProcesses(t *testing.T) {
 	build := func(RunSummary) (Pipeline, error) { return processPipeline(func() error { return nil }), nil }
 
 	t.Run("held, then released", func(t *testing.T) {
-		cmd, stdin := helper(t, root, "run-a")
+		h := helper(t, root, "run-a")
+		cmd := h.Cmd
 		_, err := e.Run(ctx, processPipeline(func() error { return nil }), "run-b")
 		var locked *LockedError
 		if !errors.As(err, &locked) || locked.Holder.PID != cmd.Process.Pid || locked.Holder.RunID != "run-a" || locked.Holder.Operation != "clone" {
@@ -112,8 +93,8 @@ func TestLockContentionBetweenProcesses(t *testing.T) {
 		if s := Summarize(after, LockAlive(ctx, e.Locks)); s.Status != RunRunning {
 			t.Errorf("a live process's run: %+v", s)
 		}
-		stdin.Close()
-		if err := cmd.Wait(); err != nil {
+		h.Stdin.Close()
+		if err := h.Wait(); err != nil {
 			t.Fatalf("helper: %v", err)
 		}
 		if _, err := e.Run(ctx, processPipeline(func() error { return nil }), "run-c"); err != nil {
@@ -122,9 +103,9 @@ func TestLockContentionBetweenProcesses(t *testing.T) {
 	})
 
 	t.Run("killed mid-step", func(t *testing.T) {
-		cmd, _ := helper(t, root, "run-k")
-		cmd.Process.Kill()
-		cmd.Wait()
+		h := helper(t, root, "run-k")
+		h.Cmd.Process.Kill()
+		h.Wait()
 		events, err := e.Journal.Read(ctx, "qa", "run-k")
 		if err != nil {
 			t.Fatal(err)

@@ -77,6 +77,11 @@ type PlanResult struct {
 	// Report is the reviewed plan as the CLI prints it: attribute diffs
 	// masked with the configured secret-name rules. The TUI draws from it.
 	Report *envs.Report
+
+	// shown is the digest of the bytes Plan was decoded from, when the show
+	// step of this process read them: a private copy, so that Plan is
+	// exactly the file of that digest.
+	shown string
 }
 
 // NeedsConfirmation reports whether applying needs the environment's name
@@ -334,15 +339,30 @@ func (p *planRun) plan(ctx context.Context, r *Run) error {
 }
 
 func (p *planRun) show(ctx context.Context, r *Run) error {
-	p.res.Plan = nil // read what the plan step saved, even on a retry
-	if err := p.readPlan(ctx, r); err != nil {
-		return err
-	}
-	digest, err := fileDigest(p.res.PlanFile)
+	// Read what the plan step saved, even on a retry, from a private copy:
+	// the plan read and its digest are of the same bytes.
+	p.res.Plan, p.res.shown = nil, ""
+	copied, err := privateCopy(p.res.PlanFile, r.ID()+"-show")
 	if err != nil {
 		return err
 	}
-	p.res.Digest = digest
+	defer os.Remove(copied)
+	digest, err := fileDigest(copied)
+	if err != nil {
+		return err
+	}
+	run, err := p.terraform(ctx, r)
+	if err != nil {
+		return err
+	}
+	data, err := run.Show(ctx, copied)
+	if err != nil {
+		return err
+	}
+	if p.res.Plan, err = envs.DecodePlan(data); err != nil {
+		return fmt.Errorf("terraform show -json: %w", err)
+	}
+	p.res.Digest, p.res.shown = digest, digest
 	r.Set(outDigest, digest)
 	r.Say(p.res.Plan.Summary().String())
 	return nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -76,41 +75,13 @@ func TestLockHelperProcess(t *testing.T) {
 	}
 }
 
-type lockHelper struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	out   *bufio.Scanner
-}
-
-func startLockHelper(t *testing.T, spec string) *lockHelper {
+func startLockHelper(t *testing.T, spec string) *pipeline.HelperProcess {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelperProcess$")
-	cmd.Env = append(os.Environ(), lockHelperEnv+"="+spec)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h := &lockHelper{cmd: cmd, stdin: stdin, out: bufio.NewScanner(stdout)}
-	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
-	if line := h.line(t); line != "ready" {
+	h := pipeline.StartHelper(t, pipeline.HelperCommand("TestLockHelperProcess", lockHelperEnv+"="+spec))
+	if line := h.Line(t); line != "ready" {
 		t.Fatalf("helper: %q", line)
 	}
 	return h
-}
-
-func (h *lockHelper) line(t *testing.T) string {
-	t.Helper()
-	if !h.out.Scan() {
-		t.Fatalf("the helper ended: %v", h.out.Err())
-	}
-	return h.out.Text()
 }
 
 // TestLockContentionAcrossProcesses: two processes take one environment's
@@ -136,9 +107,9 @@ func TestLockContentionAcrossProcesses(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			sp := spec(t)
 			a, b := startLockHelper(t, sp), startLockHelper(t, sp)
-			io.WriteString(a.stdin, "go\n")
-			io.WriteString(b.stdin, "go\n")
-			la, lb := a.line(t), b.line(t)
+			io.WriteString(a.Stdin, "go\n")
+			io.WriteString(b.Stdin, "go\n")
+			la, lb := a.Line(t), b.Line(t)
 			won, refused, winner := la, lb, a
 			if lb == "won" {
 				won, refused, winner = lb, la, b
@@ -146,7 +117,7 @@ func TestLockContentionAcrossProcesses(t *testing.T) {
 			if won != "won" {
 				t.Fatalf("nobody won: %q, %q", la, lb)
 			}
-			pid := strconv.Itoa(winner.cmd.Process.Pid)
+			pid := strconv.Itoa(winner.Cmd.Process.Pid)
 			if refused != "refused "+pid+" run-of-"+pid {
 				t.Errorf("the loser says %q, want it refused naming pid %s", refused, pid)
 			}

@@ -90,12 +90,15 @@ func BenchmarkClone(b *testing.B) {
 	ctx := context.Background()
 	root := testkit.CopyExample(b, "demo")
 	dir := envs.WorkDir(root, "dev-alice")
+	// The provider is the envbench users run, for both: envbench's run
+	// serves it once, Terraform by hand starts it per command.
+	exe := testkit.BuildEnvbench(b)
 	clone := func(b *testing.B) {
 		c, err := envs.Open(root, time.Now())
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := Clone(ctx, c, "dev-alice", CloneOptions{AutoApprove: true}, nil); err != nil {
+		if _, err := Clone(ctx, c, "dev-alice", CloneOptions{Options: Options{ProviderBinary: exe}, AutoApprove: true}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -114,10 +117,11 @@ func BenchmarkClone(b *testing.B) {
 	}
 	// A first clone renders and initializes the work directory.
 	clone(b)
-	env, err := simulatedProvider(root, dir)
+	setup, err := simulatedProvider(root, dir, exe)
 	if err != nil {
 		b.Fatal(err)
 	}
+	env := setup.Env
 	byHand := func(b *testing.B, run string) {
 		planFile := filepath.Join(b.TempDir(), "plan")
 		for _, args := range [][]string{

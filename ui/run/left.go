@@ -25,9 +25,9 @@ func (m *Model) Outcome() (summary string, exitCode int) {
 		status = "stopped"
 	}
 	where := s.stoppedAt()
-	summary = fmt.Sprintf("envbench: the %s of %s (run %s) was left %s%s; resume it with: envbench resume %s", what, s.Env, s.RunID, status, where, s.RunID)
+	summary = fmt.Sprintf("the %s of %s (run %s) was left %s%s; resume it with: envbench resume %s", what, s.Env, s.RunID, status, where, s.RunID)
 	if s.Status == pipeline.RunFailed {
-		summary = fmt.Sprintf("envbench: the %s of %s (run %s) failed%s; retry from there with: envbench resume %s", what, s.Env, s.RunID, where, s.RunID)
+		summary = fmt.Sprintf("the %s of %s (run %s) failed%s; retry from there with: envbench resume %s", what, s.Env, s.RunID, where, s.RunID)
 	}
 	return summary, 1
 }

@@ -448,6 +448,9 @@ func (m *Model) Busy() string {
 	if m.ended {
 		return ""
 	}
+	if s := m.state; s.Pipeline != "" && s.Env != "" {
+		return s.Pipeline + " " + s.Env
+	}
 	return "run " + m.id
 }
 

@@ -89,10 +89,10 @@ type WithResult struct {
 // afterwards.
 func refuseWith(e *envs.Environment) error {
 	if e.Protected {
-		return fmt.Errorf("with %s: %w: a protected environment is never torn down, and with tears it down when the command ends (protected: true in %s)", e.Name, ErrProtected, e.File)
+		return fmt.Errorf("%s: %w: a protected environment is never torn down, and with tears it down when the command ends (protected: true in %s)", e.Name, ErrProtected, e.File)
 	}
 	if e.Resources > 0 {
-		return fmt.Errorf("with %s: %w: its Terraform state holds %d resource(s), which with would destroy when the command ends; tear it down first (envbench teardown %s --confirm %s) or use another environment",
+		return fmt.Errorf("%s is %w: its Terraform state holds %d resource(s), which with would destroy when the command ends; tear it down first (envbench teardown %s --confirm %s) or use another environment",
 			e.Name, ErrDeployed, e.Resources, e.Name, e.Name)
 	}
 	return nil

@@ -81,6 +81,9 @@ func runWith(ctx context.Context, s *session, o withOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := knownEnv(c, name); err != nil {
+		return err
+	}
 	opts := pipeline.WithOptions{AutoApprove: o.autoApprove, Confirm: o.confirm, Command: s.command, Stdout: s.rawStdout, Stderr: s.rawStderr}
 	if e, err := c.Lookup(name); err == nil && (e.Protected || e.Resources > 0) {
 		// Refused before anything runs, the simulation's preparation

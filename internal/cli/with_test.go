@@ -36,6 +36,7 @@ func TestWithCommandUsage(t *testing.T) {
 		{[]string{"with", "--", "true"}, "needs one environment name"},
 		{[]string{"with", "dev-alice", "--confirm", "dev-bob", "--", "true"}, "--confirm dev-bob does not name this environment (expected dev-alice)"},
 		{[]string{"with", "dev-alice", "--bogus", "--", "true"}, "flag provided but not defined: -bogus"},
+		{[]string{"with", "nope", "--auto-approve", "--", "true"}, `unknown environment "nope"; the workspace has: dev-alice`},
 	} {
 		if r := envbench(t, root, tc.args...); r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("envbench %v: exit %d, stderr %q; want exit 2 and %q", tc.args, r.code, r.stderr, tc.want)
@@ -49,8 +50,8 @@ func TestWithCommandUsage(t *testing.T) {
 		env  string
 		want []string
 	}{
-		{"production", []string{"with production: protected: a protected environment is never torn down", "protected: true in envs/production.yaml"}},
-		{"dev-alice", []string{"with dev-alice: already deployed: its Terraform state holds 1 resource(s), which with would destroy", "envbench teardown dev-alice --confirm dev-alice", "or use another environment"}},
+		{"production", []string{"envbench with: production: protected: a protected environment is never torn down", "protected: true in envs/production.yaml"}},
+		{"dev-alice", []string{"envbench with: dev-alice is already deployed: its Terraform state holds 1 resource(s), which with would destroy", "envbench teardown dev-alice --confirm dev-alice", "or use another environment"}},
 	} {
 		r := envbench(t, root, "with", tc.env, "--auto-approve", "--", "sh", "-c", "echo ran > ran")
 		if r.code != ExitFailure {

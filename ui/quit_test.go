@@ -232,3 +232,50 @@ func TestQuitAsksAboutARunLeftInTheBackground(t *testing.T) {
 		t.Fatalf("outcome %d: %q, want %q", code, summary, want)
 	}
 }
+
+// TestOpeningARunFollowsItsJournal: a run opened by id (the Runs tab's
+// enter) is shown from its journal, as another process runs it, and is
+// not resumed: its steps appear, and the screen says how it ended.
+func TestOpeningARunFollowsItsJournal(t *testing.T) {
+	root := testkit.CopyExample(t, "demo")
+	c, err := envs.Open(root, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const id = "20261202T090000Z-0f0f0f"
+	w, err := pipeline.LocalJournal{Root: root, NoSync: true}.Writer(ctx, "qa", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour)
+	for i, e := range []pipeline.Event{
+		{Kind: pipeline.RunStarted, Pipeline: "clone", Time: at},
+		{Kind: pipeline.StepStarted, Step: pipeline.StepPlan, Time: at},
+		{Kind: pipeline.StepFinished, Step: pipeline.StepPlan, Time: at},
+		{Kind: pipeline.StepStarted, Step: pipeline.StepApply, Time: at},
+		{Kind: pipeline.StepFailed, Step: pipeline.StepApply, Message: "quota exceeded", Time: at},
+		{Kind: pipeline.RunFinished, Status: pipeline.RunFailed, Message: "apply: quota exceeded", Time: at},
+	} {
+		e.Seq, e.Env, e.RunID = int64(i+1), "qa", id
+		if err := w.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	m := New(Options{Catalog: c, Palette: theme.PlainPalette(), Runner: blockingRunner{cancelled: make(chan struct{})}})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	p := newPump(t, m)
+	cmd, err := m.open(screen.Open{Kind: screen.KindRun, Env: "qa", RunID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.start(cmd)
+	p.until(func() bool { return m.busy() == "" && strings.Contains(ansi.Strip(m.View().Content), "run ended") })
+	v := ansi.Strip(m.View().Content)
+	for _, want := range []string{"clone qa", "✓ plan", "✗ apply", "run ended: failed: apply: quota exceeded"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the followed run lacks %q:\n%s", want, v)
+		}
+	}
+}

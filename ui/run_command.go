@@ -3,6 +3,9 @@ package ui
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/envbench/envbench/envs"
 
 	"github.com/envbench/envbench/pipeline"
 	"github.com/envbench/envbench/ui/run"
@@ -67,6 +70,9 @@ func openRun(m *Model, o screen.Open) (string, screen.Screen, error) {
 			return "", nil, fmt.Errorf("run: name a pipeline (%v) or a run to resume", runPipelines)
 		}
 		id = o.RunID
+		if !o.Resume {
+			return "run " + id, run.NewJob(m.ctx, id, followRun(c, env, id)), nil
+		}
 		job = func(ctx context.Context, ask pipeline.Approver, sink func(pipeline.Event)) (run.Result, error) {
 			return run.Result{}, runner.Resume(ctx, c, id, ask, sink)
 		}
@@ -96,4 +102,26 @@ func openRun(m *Model, o screen.Open) (string, screen.Screen, error) {
 		return "", nil, fmt.Errorf("run: no pipeline named %q; pipelines: %v", o.Pipeline, runPipelines)
 	}
 	return "run " + o.Pipeline + " " + env, run.NewJob(m.ctx, id, job), nil
+}
+
+// followEvery is how often a run another process runs is read again.
+const followEvery = time.Second
+
+// followRun shows a run from its journal (pipeline.Follow): as it stood,
+// or as it goes on when another process, or another machine in team
+// mode, runs it. A run that did not succeed ends the screen with how it
+// ended; R then resumes it here.
+func followRun(c *envs.Catalog, env, id string) run.Job {
+	return func(ctx context.Context, _ pipeline.Approver, sink func(pipeline.Event)) (run.Result, error) {
+		sum, err := pipeline.Follow(ctx, c, env, id, pipeline.Options{}, followEvery, sink)
+		switch {
+		case err != nil:
+			return run.Result{}, err
+		case sum.Status == pipeline.RunSucceeded:
+			return run.Result{}, nil
+		case sum.Message != "":
+			return run.Result{}, fmt.Errorf("%s: %s", sum.Status, sum.Message)
+		}
+		return run.Result{}, fmt.Errorf("%s", sum.Status)
+	}
 }

@@ -458,7 +458,7 @@ func (s *Screen) resume() tea.Cmd {
 		return nil
 	}
 	if r, ok := s.lastRuns[e.Name]; ok && r.Status == pipeline.RunInterrupted {
-		return screen.Open{Kind: screen.KindRun, Env: e.Name, RunID: r.RunID}.Cmd()
+		return screen.Open{Kind: screen.KindRun, Env: e.Name, RunID: r.RunID, Resume: true}.Cmd()
 	}
 	return screen.Flash("no interrupted run of "+e.Name+" to resume", false)
 }

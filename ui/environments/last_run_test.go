@@ -62,7 +62,7 @@ func TestLastRunColumn(t *testing.T) {
 		{"interrupted apply", []pipeline.RunSummary{
 			{RunID: "r2", Env: "dev-alice", Pipeline: "apply", Status: pipeline.RunInterrupted, Started: now.Add(-3 * time.Hour)},
 			{RunID: "r1", Env: "dev-alice", Pipeline: "clone", Status: pipeline.RunSucceeded, Started: now.Add(-4 * time.Hour)},
-		}, "3h ago apply interrupted — R resumes", screen.Open{Kind: screen.KindRun, Env: "dev-alice", RunID: "r2"}},
+		}, "3h ago apply interrupted — R resumes", screen.Open{Kind: screen.KindRun, Env: "dev-alice", RunID: "r2", Resume: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

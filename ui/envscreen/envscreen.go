@@ -166,7 +166,7 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.teardown()
 	case key.Matches(msg, k.Resume):
 		if r, ok := s.interrupted(); ok {
-			return screen.Open{Kind: screen.KindRun, Env: s.env, RunID: r.RunID}.Cmd()
+			return screen.Open{Kind: screen.KindRun, Env: s.env, RunID: r.RunID, Resume: true}.Cmd()
 		}
 		return screen.Flash("no interrupted run of "+s.env+" to resume", false)
 	case s.tab != TabRuns:

@@ -107,7 +107,7 @@ func TestKeysOpenRuns(t *testing.T) {
 		{"teardown", "dev-alice", nil, []string{"T"}, screen.Open{Kind: screen.KindRun, Env: "dev-alice", Pipeline: "teardown"}},
 		{"teardown refused for production", "production", nil, []string{"T"},
 			screen.FlashMsg{Text: "production is protected: it is never torn down", Error: true}},
-		{"resume the interrupted clone", "dev-alice", interruptedRuns(), []string{"R"}, screen.Open{Kind: screen.KindRun, Env: "dev-alice", RunID: "20261121T115000Z-c3"}},
+		{"resume the interrupted clone", "dev-alice", interruptedRuns(), []string{"R"}, screen.Open{Kind: screen.KindRun, Env: "dev-alice", RunID: "20261121T115000Z-c3", Resume: true}},
 		{"resume with nothing interrupted", "dev-alice", interruptedRuns()[1:], []string{"R"}, screen.FlashMsg{Text: "no interrupted run of dev-alice to resume"}},
 		{"enter on the runs tab opens the selected run", "dev-alice", interruptedRuns(), []string{"tab", "down", "enter"},
 			screen.Open{Kind: screen.KindRun, Env: "dev-alice", RunID: "20261120T090000Z-b2"}},

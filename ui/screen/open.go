@@ -29,8 +29,10 @@ type Open struct {
 	// Pipeline names the pipeline a run screen starts (plan, clone,
 	// teardown, reap), empty to show RunID.
 	Pipeline string
-	// RunID names a run to show or resume.
-	RunID string
+	// RunID names a run to show: followed from its journal while another
+	// process runs it; with Resume, resumed here instead.
+	RunID  string
+	Resume bool
 }
 
 // Cmd returns a command that sends o to the root model.

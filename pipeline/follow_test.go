@@ -68,7 +68,9 @@ func TestFollowWatchesAnotherProcesssRun(t *testing.T) {
 	clock := &stepClock{now: time.Now(), sleeps: []func(){
 		func() { appendEvents(Event{Kind: StepFinished, Step: "plan"}, Event{Kind: StepStarted, Step: "apply"}) },
 		func() {}, // nothing new this time
-		func() { appendEvents(Event{Kind: StepFinished, Step: "apply"}, Event{Kind: RunFinished, Status: RunSucceeded}) },
+		func() {
+			appendEvents(Event{Kind: StepFinished, Step: "apply"}, Event{Kind: RunFinished, Status: RunSucceeded})
+		},
 	}}
 	var got []int64
 	sum, err := Follow(ctx, c, "qa", id, Options{Clock: clock}, time.Second, func(e Event) { got = append(got, e.Seq) })

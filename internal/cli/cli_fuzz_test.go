@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -37,6 +39,38 @@ func FuzzCommandLine(f *testing.F) {
 		code := ExitCode(Run(context.Background(), append([]string{"--workspace", root}, args...), Env{Stdout: io.Discard, Stderr: io.Discard}))
 		if code < 0 || code > 3 {
 			t.Fatalf("exit code %d for %q", code, args)
+		}
+	})
+}
+
+// FuzzWithCommandLine parses `envbench with`'s own arguments, whatever
+// they are, with no COMMAND after them (so nothing is cloned): the flags,
+// the environment and the "--" that starts COMMAND. It must never panic,
+// and must refuse with a usage error (exit 2) or another failure, never
+// run anything.
+func FuzzWithCommandLine(f *testing.F) {
+	for _, seed := range []string{
+		"dev-alice", "dev-alice\x00--", "dev-alice\x00--auto-approve\x00--", "--confirm\x00qa\x00qa\x00--",
+		"qa\x00--confirm=dev-bob\x00--", "nope\x00--auto-approve\x00--", "--\x00--", "qa\x00--auto-approve=maybe", "--help",
+	} {
+		f.Add(seed)
+	}
+	root := copyWorkspace(f, "demo")
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Split(line, "\x00")
+		if i := slices.Index(args, "--"); i >= 0 {
+			args = args[:i+1] // COMMAND never given
+		}
+		if slices.ContainsFunc(args, func(a string) bool { return a == "-" || strings.HasPrefix(a, "/dev") || strings.HasPrefix(a, "/proc") || strings.HasPrefix(a, "/sys") }) {
+			return
+		}
+		var stderr strings.Builder
+		code := ExitCode(Run(context.Background(), append([]string{"--workspace", root, "with"}, args...), Env{Stdout: io.Discard, Stderr: &stderr}))
+		if code != ExitUsage && code != ExitOK {
+			t.Fatalf("exit code %d for with %q (a with without COMMAND is a usage error, or --help):\n%s", code, args, stderr.String())
+		}
+		if _, err := os.Stat(filepath.Join(root, ".envbench", "runs")); err == nil {
+			t.Fatalf("with %q started a run", args)
 		}
 	})
 }

@@ -197,6 +197,27 @@ func TestServicePlatformPlansNoChangesAfterApply(t *testing.T) {
 	if _, err := Apply(ctx, c, "qa", res.PlanFile, "qa", Options{}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// The apply's calls are in qa's account's trail, under the session of
+	// the run that planned them: envbench-<run-id>.
+	sim, err := fake.Open(simprovider.DatabasePath(root), fake.Options{Pace: &fake.Pace{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := sim.Events(ctx, fake.EventFilter{Account: "222222222222"})
+	sim.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := "/envbench-" + res.RunID + `"`
+	creates := 0
+	for _, ev := range events {
+		if strings.HasPrefix(ev.Name, "Create") && strings.Contains(string(ev.Record), session) {
+			creates++
+		}
+	}
+	if creates < 5 {
+		t.Errorf("%d Create calls in qa's trail under the session envbench-%s, want the apply's (5 or more)", creates, res.RunID)
+	}
 	again, err := Plan(ctx, c, "qa", "", Options{}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -61,7 +61,9 @@ func FuzzWithCommandLine(f *testing.F) {
 		if i := slices.Index(args, "--"); i >= 0 {
 			args = args[:i+1] // COMMAND never given
 		}
-		if slices.ContainsFunc(args, func(a string) bool { return a == "-" || strings.HasPrefix(a, "/dev") || strings.HasPrefix(a, "/proc") || strings.HasPrefix(a, "/sys") }) {
+		if slices.ContainsFunc(args, func(a string) bool {
+			return a == "-" || strings.HasPrefix(a, "/dev") || strings.HasPrefix(a, "/proc") || strings.HasPrefix(a, "/sys")
+		}) {
 			return
 		}
 		var stderr strings.Builder

@@ -59,23 +59,33 @@ func Clone(ctx context.Context, c *envs.Catalog, name string, opts CloneOptions,
 	if err != nil {
 		return nil, err
 	}
+	id, res, a, err := newCloneRun(c, e, opts)
+	if err != nil {
+		return nil, err
+	}
+	a.reviewed = res.Plan
+	defer a.cleanup()
+	_, err = NewEngine(c, opts.Options, sink).Run(ctx, clonePipeline(c, e, res, a, opts), id)
+	return res, err
+}
+
+// newCloneRun makes a new clone run's id (opts.RunID, else a new one), its
+// plan file's directories, its result and its apply run.
+func newCloneRun(c *envs.Catalog, e *envs.Environment, opts CloneOptions) (string, *CloneResult, *applyRun, error) {
 	id := opts.RunID
 	if id == "" {
 		id = NewRunID(opts.now())
 	}
-	planFile := DefaultPlanFile(c.Root, name, id)
-	if err := preparePlanDirs(c.Root, name, planFile); err != nil {
-		return nil, err
+	planFile := DefaultPlanFile(c.Root, e.Name, id)
+	if err := preparePlanDirs(c.Root, e.Name, planFile); err != nil {
+		return "", nil, nil, err
 	}
-	res := &CloneResult{RunID: id, Env: name, OutputsFile: envs.OutputsPath(c.Root, name),
-		Plan: &PlanResult{RunID: id, Env: name, Protected: e.Protected, PlanFile: planFile}}
+	res := &CloneResult{RunID: id, Env: e.Name, OutputsFile: envs.OutputsPath(c.Root, e.Name),
+		Plan: &PlanResult{RunID: id, Env: e.Name, Protected: e.Protected, PlanFile: planFile}}
 	a := newApplyRun(c, e, planFile, opts.Confirm, opts.Options)
 	a.res.RunID = id
-	a.reviewed = res.Plan
 	res.Apply = a.res
-	defer a.cleanup()
-	_, err = NewEngine(c, opts.Options, sink).Run(ctx, clonePipeline(c, e, res, a, opts), id)
-	return res, err
+	return id, res, a, nil
 }
 
 // clonePipeline is a clone's steps, in the order Clone documents.

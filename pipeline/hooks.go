@@ -65,25 +65,9 @@ const maxHookLine = 16 << 10
 func RunHook(ctx context.Context, r *Run, he HookEnv, h config.Hook) error {
 	env := r.Env()
 	workdir := envs.WorkDir(he.Root, env)
-	outputsPath := envs.OutputsPath(he.Root, env)
-	environ := append(os.Environ(),
-		"ENVBENCH_ENV="+env,
-		"ENVBENCH_RUN_ID="+r.ID(),
-		"ENVBENCH_WORKDIR="+workdir,
-		"ENVBENCH_OUTPUTS="+outputsPath,
-	)
-	var secrets []string
-	outs, err := envs.ReadOutputs(outputsPath)
-	switch {
-	case err == nil:
-		environ = append(environ, outs.Environ()...)
-		for _, name := range outs.Names() {
-			if o := outs[name]; o.Sensitive && o.Text() != "" {
-				secrets = append(secrets, o.Text())
-			}
-		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s hook %s: read outputs: %w", he.Phase, h.Name, err)
+	environ, secrets, err := commandEnviron(he.Root, env, r.ID(), workdir)
+	if err != nil {
+		return fmt.Errorf("%s hook %s: %w", he.Phase, h.Name, err)
 	}
 	argv := h.Argv(he.ArchetypeDir)
 	if len(argv) == 0 {
@@ -234,4 +218,32 @@ func (l *lineLog) log() {
 	}
 	l.r.Logf("%s%s", l.prefix, line)
 	l.buf, l.truncated = l.buf[:0], false
+}
+
+// commandEnviron is the environment of a command a run starts (a hook,
+// with's COMMAND): envbench's own, ENVBENCH_ENV, ENVBENCH_RUN_ID,
+// ENVBENCH_WORKDIR, ENVBENCH_OUTPUTS and the environment's outputs; and
+// the values of its sensitive outputs, to mask in what the command
+// prints. No outputs file yet is no outputs.
+func commandEnviron(root, env, runID, workdir string) (environ, secrets []string, err error) {
+	outputsPath := envs.OutputsPath(root, env)
+	environ = append(os.Environ(),
+		"ENVBENCH_ENV="+env,
+		"ENVBENCH_RUN_ID="+runID,
+		"ENVBENCH_WORKDIR="+workdir,
+		"ENVBENCH_OUTPUTS="+outputsPath,
+	)
+	outs, err := envs.ReadOutputs(outputsPath)
+	switch {
+	case err == nil:
+		environ = append(environ, outs.Environ()...)
+		for _, name := range outs.Names() {
+			if o := outs[name]; o.Sensitive && o.Text() != "" {
+				secrets = append(secrets, o.Text())
+			}
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, nil, fmt.Errorf("read outputs: %w", err)
+	}
+	return environ, secrets, nil
 }

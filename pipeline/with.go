@@ -123,26 +123,18 @@ func With(ctx context.Context, c *envs.Catalog, name string, opts WithOptions, s
 	if err := refuseWith(e); err != nil {
 		return nil, err
 	}
-	id := opts.RunID
-	if id == "" {
-		id = NewRunID(opts.now())
-	}
-	planFile := DefaultPlanFile(c.Root, name, id)
-	if err := preparePlanDirs(c.Root, name, planFile); err != nil {
+	cloneOpts := CloneOptions{Options: opts.Options, AutoApprove: opts.AutoApprove, Confirm: opts.Confirm}
+	id, cres, a, err := newCloneRun(c, e, cloneOpts)
+	if err != nil {
 		return nil, err
 	}
-	cres := &CloneResult{RunID: id, Env: name, OutputsFile: envs.OutputsPath(c.Root, name),
-		Plan: &PlanResult{RunID: id, Env: name, Protected: e.Protected, PlanFile: planFile}}
-	a := newApplyRun(c, e, planFile, opts.Confirm, opts.Options)
-	a.res.RunID = id
-	cres.Apply = a.res
 	defer a.cleanup()
 	eng := NewEngine(c, opts.Options, sink)
 	t := newTeardown(c, e, TeardownOptions{Options: opts.Options, Confirm: name}, sink)
 	t.eng = eng
 	defer t.close()
 	w := &withRun{c: c, opts: opts}
-	clone := clonePipeline(c, e, cres, a, CloneOptions{Options: opts.Options, AutoApprove: opts.AutoApprove, Confirm: opts.Confirm})
+	clone := clonePipeline(c, e, cres, a, cloneOpts)
 	var steps []StepDef
 	deferring := false
 	for _, s := range clone.Steps {
@@ -163,8 +155,8 @@ func With(ctx context.Context, c *envs.Catalog, name string, opts WithOptions, s
 	if NeedsApproval(err) {
 		// Nothing was applied: the reviewed plan, which holds every
 		// planned value, goes, with its ticket: no apply can follow.
-		_ = os.Remove(planFile)
-		_ = os.Remove(ticketPath(planFile))
+		_ = os.Remove(cres.Plan.PlanFile)
+		_ = os.Remove(ticketPath(cres.Plan.PlanFile))
 	}
 	res := &WithResult{RunID: id, Env: name, Clone: cres, Teardown: t.res}
 	t.res.RunID = id
@@ -325,25 +317,9 @@ func (w *withRun) commandStep() StepDef {
 // command a signal ended; 127 with an error for one that did not start.
 func runCommand(ctx context.Context, r *Run, root string, opts WithOptions) (int, error) {
 	env := r.Env()
-	outputsPath := envs.OutputsPath(root, env)
-	environ := append(os.Environ(),
-		"ENVBENCH_ENV="+env,
-		"ENVBENCH_RUN_ID="+r.ID(),
-		"ENVBENCH_WORKDIR="+envs.WorkDir(root, env),
-		"ENVBENCH_OUTPUTS="+outputsPath,
-	)
-	var secrets []string
-	outs, err := envs.ReadOutputs(outputsPath)
-	switch {
-	case err == nil:
-		environ = append(environ, outs.Environ()...)
-		for _, name := range outs.Names() {
-			if o := outs[name]; o.Sensitive && o.Text() != "" {
-				secrets = append(secrets, o.Text())
-			}
-		}
-	case !errors.Is(err, os.ErrNotExist):
-		return 127, fmt.Errorf("command %s: read the outputs of %s: %w", opts.Command[0], env, err)
+	environ, secrets, err := commandEnviron(root, env, r.ID(), envs.WorkDir(root, env))
+	if err != nil {
+		return 127, fmt.Errorf("command %s: %s: %w", opts.Command[0], env, err)
 	}
 	cmd := exec.CommandContext(ctx, opts.Command[0], opts.Command[1:]...)
 	cmd.Env = environ

@@ -98,7 +98,7 @@ func removeStrays(ctx context.Context, r *Run, a *applyRun) error {
 	}
 	known := stateIdentities(envs.WorkDir(a.c.Root, a.e.Name))
 	sw := sweep.Sweeper{}
-	strays, err := sw.Strays(ctx, acct, a.e.Name, a.e.Region, "envbench-"+r.ID(), func(it sweep.Item) bool {
+	strays, err := sw.Strays(ctx, acct, a.e.Name, a.e.Region, SessionName(r.ID()), func(it sweep.Item) bool {
 		return known[it.ARN] || known[it.ID]
 	})
 	if err != nil {

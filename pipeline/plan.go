@@ -481,10 +481,16 @@ func pruneOldPlans(root, env, keep string) {
 	}
 }
 
+// SessionName is the name of every AWS session a run opens: the
+// sweep's, the S3 backend's (given at init) and the provider's (rendered
+// from the run id variable), so that CloudTrail leads back to the run.
+func SessionName(runID string) string { return "envbench-" + runID }
+
 // newTerraform is the run's Terraform in dir; runID names its sessions
-// (envs.RunIDVariable). For a simulated workspace, given the run r, it
-// starts one server of the simulated provider that the run's Terraform
-// commands reattach to, stopped when the run ends (Run.AtEnd); without r,
+// (envs.RunIDVariable for the provider's, tf.Options.SessionName for the
+// backend's). For a simulated workspace, given the run r, it starts one
+// server of the simulated provider that the run's Terraform commands
+// reattach to, stopped when the run ends (Run.AtEnd); without r,
 // Terraform starts the provider from its mirror for each command, as for
 // a user's terraform.
 func newTerraform(ctx context.Context, c *envs.Catalog, dir, runID string, opts Options, r *Run) (*tf.Runner, error) {
@@ -502,7 +508,7 @@ func newTerraform(ctx context.Context, c *envs.Catalog, dir, runID string, opts 
 		}
 	}
 	o := tf.Options{Binary: bin, PluginCacheDir: filepath.Join(c.Root, ".envbench", "plugin-cache"),
-		Vars: map[string]string{envs.RunIDVariable: runID}}
+		Vars: map[string]string{envs.RunIDVariable: runID}, SessionName: SessionName(runID)}
 	if c.Settings.Cloud == config.CloudSimulated {
 		s, err := simulatedProvider(c.Root, dir, opts.ProviderBinary)
 		if err != nil {

@@ -555,7 +555,7 @@ func envAccount(ctx context.Context, c *envs.Catalog, e *envs.Environment, runID
 			conn = &aws.Connector{}
 		}
 	}
-	acct, err = conn.Connect(ctx, cloud.Target{Region: e.Region, RoleARN: e.Role, SessionName: "envbench-" + runID})
+	acct, err = conn.Connect(ctx, cloud.Target{Region: e.Region, RoleARN: e.Role, SessionName: SessionName(runID)})
 	if err != nil {
 		return nil, closer, fmt.Errorf("open %s's account %s: %w", e.Name, e.Account, err)
 	}

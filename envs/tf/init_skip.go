@@ -36,7 +36,7 @@ type InitResult struct {
 // blocks (sources, versions) of the configuration, the Terraform binary, and
 // the environment that tells Terraform where providers and its data live.
 func (r *Runner) InitIfNeeded(ctx context.Context, sink func(Event)) (InitResult, error) {
-	before, err := initInputs(r.dir, r.binary, r.version, r.env)
+	before, err := r.initInputs()
 	if err != nil {
 		return InitResult{}, fmt.Errorf("terraform init: %w", err)
 	}
@@ -52,7 +52,7 @@ func (r *Runner) InitIfNeeded(ctx context.Context, sink func(Event)) (InitResult
 		return InitResult{Ran: true, Reason: why}, err
 	}
 	// Init may write the lock file: record what it depends on now.
-	after, err := initInputs(r.dir, r.binary, r.version, r.env)
+	after, err := r.initInputs()
 	if err == nil {
 		err = writeInitRecord(r.dir, after)
 	}
@@ -66,6 +66,24 @@ func (r *Runner) InitIfNeeded(ctx context.Context, sink func(Event)) (InitResult
 // way init would mend (a module or provider missing).
 func (r *Runner) ForgetInit() {
 	_ = os.Remove(filepath.Join(r.dir, ".terraform", initRecordFile))
+}
+
+// initInputs is initInputs of the runner's directory, and the session
+// name init gives the backend, when it gives one: each run of a workspace
+// whose S3 backend assumes a role inits.
+func (r *Runner) initInputs() (map[string]string, error) {
+	in, err := initInputs(r.dir, r.binary, r.version, r.env)
+	if err != nil {
+		return nil, err
+	}
+	s, err := findBackendSession(r.dir, r.session)
+	if err != nil {
+		return nil, err
+	}
+	if s != nil {
+		in["the backend's session name"] = r.session
+	}
+	return in, nil
 }
 
 // initInputs digests everything init depends on, by name.

@@ -59,6 +59,9 @@ type Options struct {
 	// run id that envbench.tf names sessions with); apply takes them from
 	// the saved plan.
 	Vars map[string]string
+	// SessionName names the sessions the run opens (envbench-<run-id>).
+	// Init gives it to an S3 backend that assumes a role (backend_session.go).
+	SessionName string
 }
 
 // Runner runs Terraform in one working directory for one run.
@@ -70,6 +73,7 @@ type Runner struct {
 	env     map[string]string
 	delay   time.Duration
 	vars    []string // name=value, sorted
+	session string   // Options.SessionName
 	// reattach is what Reattach was given, decoded; nil for none.
 	reattach tfexec.ReattachInfo
 }
@@ -115,7 +119,7 @@ func New(ctx context.Context, dir string, opts Options) (*Runner, error) {
 		vars = append(vars, k+"="+v)
 	}
 	slices.Sort(vars)
-	return &Runner{tf: t, dir: dir, binary: opts.Binary, version: v.String(), env: showEnv, delay: delay, vars: vars}, nil
+	return &Runner{tf: t, dir: dir, binary: opts.Binary, version: v.String(), env: showEnv, delay: delay, vars: vars, session: opts.SessionName}, nil
 }
 
 // Reattach points the runner's plan, apply, destroy and show at providers
@@ -234,12 +238,25 @@ func (r *Runner) run(ctx context.Context, op string, sink func(Event), call func
 }
 
 // Init runs terraform init. Its output, not JSON in Terraform 1.5, arrives
-// as log events.
+// as log events. An S3 backend that assumes a role is given the run's
+// session name; when only that changed since the last init (its state
+// stays where it is), init reconfigures the backend without migrating.
 func (r *Runner) Init(ctx context.Context, sink func(Event)) error {
+	opts := []tfexec.InitOption{tfexec.Upgrade(false)}
+	s, err := findBackendSession(r.dir, r.session)
+	if err != nil {
+		return fmt.Errorf("terraform init: %w", err)
+	}
+	if s != nil {
+		opts = append(opts, tfexec.BackendConfig(s.flag))
+		if s.keepsState(r.dir) {
+			opts = append(opts, tfexec.Reconfigure(true))
+		}
+	}
 	return r.run(ctx, "init", sink, func(w *lineWriter) error {
 		r.tf.SetStdout(w)
 		defer r.tf.SetStdout(nil)
-		return r.tf.Init(ctx, tfexec.Upgrade(false))
+		return r.tf.Init(ctx, opts...)
 	})
 }
 

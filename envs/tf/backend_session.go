@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -135,13 +136,50 @@ func staticAttr(body *hclsyntax.Body, name string) (cty.Value, bool) {
 
 // keepsState reports whether the S3 backend the last init configured in
 // dir keeps its state where s says: then init may take the new session
-// with -reconfigure, which migrates nothing and so can lose nothing. Any
-// other backend, or a state somewhere else, leaves the choice to
-// Terraform, which asks for -migrate-state.
+// with -reconfigure, which migrates nothing and so can lose nothing.
 func (s *backendSession) keepsState(dir string) bool {
+	last, ok := lastS3Location(dir)
+	return ok && len(s.moves(last)) == 0
+}
+
+// moved says how the state moved since the last init of dir, when the
+// last init configured an S3 backend too: "bucket \"a\" → \"b\"", or "".
+func (s *backendSession) moved(dir string) string {
+	last, ok := lastS3Location(dir)
+	if !ok {
+		return ""
+	}
+	return strings.Join(s.moves(last), ", ")
+}
+
+func (s *backendSession) moves(last map[string]*string) []string {
+	var out []string
+	quote := func(v *string) string {
+		if v == nil {
+			return "unset"
+		}
+		return strconv.Quote(*v)
+	}
+	for _, k := range s3Location {
+		was := last[k]
+		var now *string
+		if v, set := s.location[k]; set {
+			now = &v
+		}
+		if (was == nil) != (now == nil) || was != nil && *was != *now {
+			out = append(out, k+" "+quote(was)+" → "+quote(now))
+		}
+	}
+	return out
+}
+
+// lastS3Location is where the S3 backend the last init of dir configured
+// keeps its state (.terraform/terraform.tfstate); false for no init, for
+// another backend or for a file it cannot read.
+func lastS3Location(dir string) (map[string]*string, bool) {
 	data, err := os.ReadFile(filepath.Join(dir, ".terraform", "terraform.tfstate"))
 	if err != nil {
-		return false
+		return nil, false
 	}
 	var st struct {
 		Backend *struct {
@@ -150,22 +188,17 @@ func (s *backendSession) keepsState(dir string) bool {
 		} `json:"backend"`
 	}
 	if json.Unmarshal(data, &st) != nil || st.Backend == nil || st.Backend.Type != "s3" {
-		return false
+		return nil, false
 	}
+	loc := map[string]*string{}
 	for _, k := range s3Location {
-		var was *string
+		var v *string
 		if raw, ok := st.Backend.Config[k]; ok {
-			if err := json.Unmarshal(raw, &was); err != nil {
-				return false
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, false
 			}
 		}
-		now, set := s.location[k]
-		switch {
-		case was == nil && !set:
-		case was != nil && set && *was == now:
-		default:
-			return false
-		}
+		loc[k] = v
 	}
-	return true
+	return loc, true
 }

@@ -39,8 +39,7 @@ resource "terraform_data" "marker" {
 // gives the S3 backend its own session name, envbench-<run-id>, never the
 // one written in the block; a second run reconfigures without touching the
 // state; a saved plan applies under the session of the run that made it;
-// and a backend that moved its state is left to Terraform, which asks to
-// migrate.
+// and a backend whose state moved is not reconfigured.
 func TestS3BackendSessionPerRun(t *testing.T) {
 	bin := terraform(t)
 	endpoint := cloudtest.StartMoto(t)
@@ -115,11 +114,12 @@ func TestS3BackendSessionPerRun(t *testing.T) {
 		t.Errorf("run-2's second init: %+v, %v; want it skipped", res, err)
 	}
 
-	// The state moved to another bucket: no -reconfigure, Terraform asks.
+	// The state moved to another bucket: no -reconfigure, which would
+	// start from an empty state; the error says what moved and what to do.
 	writeBackend("acme-tfstate-moved")
 	_, err = runner("run-3").InitIfNeeded(ctx, nil)
-	if err == nil || !strings.Contains(err.Error(), "migrate") {
-		t.Errorf("init after the bucket changed: %v; want Terraform's request to migrate the state", err)
+	if err == nil || !strings.Contains(err.Error(), `bucket "acme-tfstate" → "acme-tfstate-moved"`) || !strings.Contains(err.Error(), "init -migrate-state") {
+		t.Errorf("init after the bucket changed: %v; want what moved and how to migrate", err)
 	}
 }
 

@@ -129,6 +129,19 @@ func TestKeepsState(t *testing.T) {
 			if got := s.keepsState(dir); got != tc.want {
 				t.Errorf("keepsState = %v, want %v", got, tc.want)
 			}
+			if tc.name == "another bucket" {
+				if got := s.moved(dir); got != `bucket "other" → "b"` {
+					t.Errorf("moved = %q", got)
+				}
+			}
+			if tc.name == "a workspace prefix" {
+				if got := s.moved(dir); got != `workspace_key_prefix "p" → unset` {
+					t.Errorf("moved = %q", got)
+				}
+			}
+			if tc.want && s.moved(dir) != "" {
+				t.Errorf("moved = %q for a state that stays", s.moved(dir))
+			}
 		})
 	}
 }

@@ -248,6 +248,9 @@ func (r *Runner) Init(ctx context.Context, sink func(Event)) error {
 		return fmt.Errorf("terraform init: %w", err)
 	}
 	if s != nil {
+		if moved := s.moved(r.dir); moved != "" {
+			return fmt.Errorf("terraform init: the S3 backend's state moved since the last init of %s (%s); envbench does not move state: migrate it with terraform -chdir=%s init -migrate-state, or remove %s to start from the new place", r.dir, moved, r.dir, filepath.Join(r.dir, ".terraform"))
+		}
 		opts = append(opts, tfexec.BackendConfig(s.flag))
 		if s.keepsState(r.dir) {
 			opts = append(opts, tfexec.Reconfigure(true))

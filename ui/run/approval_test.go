@@ -5,12 +5,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/envbench/envbench/config"
 	"github.com/envbench/envbench/envs"
@@ -303,5 +305,47 @@ func TestClosedScreenRefusesApprovals(t *testing.T) {
 	runs.Wait()
 	if !errors.Is(job.err, ErrScreenClosed) {
 		t.Fatalf("ask pending at close: %v", job.err)
+	}
+}
+
+// TestEndedErrorWraps: the error a run ended with is wrapped under the
+// steps, at most three rows, the view still the screen's height.
+func TestEndedErrorWraps(t *testing.T) {
+	for _, c := range []struct {
+		name, msg string
+		rows      int
+		cut       bool
+	}{
+		{"short", "apply: throttled", 1, false},
+		{"two rows", "teardown dev-bob: resources remain: 1 resource(s) still tagged envbench:env=dev-bob", 2, false},
+		{"cut", strings.Repeat("the database is still in use by another session; ", 8), endedRows, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			failed := errors.New(c.msg)
+			job := func(_ context.Context, _ pipeline.Approver, sink func(pipeline.Event)) (Result, error) {
+				sink(pipeline.Event{Seq: 1, Kind: pipeline.RunStarted, RunID: "r1", Env: "dev-alice", Pipeline: "clone"})
+				sink(pipeline.Event{Seq: 2, Kind: pipeline.StepFailed, Step: pipeline.StepApply, Message: c.msg})
+				return Result{}, failed
+			}
+			m, _ := startJob(t, &screen.Context{Catalog: &envs.Catalog{Workspace: &config.Workspace{Root: t.TempDir()}}}, job)
+			pump(t, m, isDone)
+			view := m.View()
+			lines := strings.Split(view, "\n")
+			if len(lines) != 24 {
+				t.Errorf("the view is %d rows, want 24:\n%s", len(lines), view)
+			}
+			at := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "run ended: ") })
+			if at < 0 || len(lines)-at != c.rows {
+				t.Fatalf("want the error on the last %d rows:\n%s", c.rows, view)
+			}
+			for _, l := range lines[at:] {
+				if ansi.StringWidth(l) > 80 {
+					t.Errorf("row wider than the screen: %q", l)
+				}
+			}
+			if got := strings.HasSuffix(lines[len(lines)-1], "… (L: the log)"); got != c.cut {
+				t.Errorf("last row %q: cut %v, want %v", lines[len(lines)-1], got, c.cut)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"errors"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"sync"
 	"time"
@@ -388,27 +389,43 @@ func (m *Model) panel() []string {
 	return lines
 }
 
+// endedRows is how many rows the error a run ended with may take; the
+// log (L) has all of it.
+const endedRows = 3
+
+// footer is the status under the steps and the panel: the cancel
+// question, or how the run ended, its error wrapped to at most endedRows
+// rows; none while the run asks for approval.
+func (m *Model) footer() []string {
+	switch {
+	case m.asking != nil:
+		return nil
+	case m.confirming:
+		return []string{"cancel the run? y to cancel, any other key to go on"}
+	case m.ended && m.err != nil:
+		rows := wrap("run ended: "+strings.ReplaceAll(m.err.Error(), "\n", "; "), m.width)
+		if len(rows) > endedRows {
+			rows = rows[:endedRows]
+			rows[endedRows-1] = ansi.Truncate(rows[endedRows-1], max(m.width-len(" … (L: the log)"), 1), "") + " … (L: the log)"
+		}
+		return rows
+	case m.ended:
+		return []string{"run ended: " + string(m.state.Status)}
+	}
+	return []string{""}
+}
+
 // bodyHeight is the height the steps and the log pane get.
-func (m *Model) bodyHeight() int { return max(m.height-1-len(m.panel()), 2) }
+func (m *Model) bodyHeight() int {
+	return max(m.height-max(len(m.footer()), 1)-len(m.panel()), 2)
+}
 
 // View draws the run.
 func (m *Model) View() string {
 	panel := m.panel()
-	out := Render(m.state, m.pane, m.ctx.Now(), m.width, max(m.height-1-len(panel), 2))
-	if len(panel) > 0 {
-		out += "\n" + strings.Join(panel, "\n")
-	}
-	switch {
-	case m.asking != nil:
-		return out
-	case m.confirming:
-		out += "\ncancel the run? y to cancel, any other key to go on"
-	case m.ended && m.err != nil:
-		out += "\nrun ended: " + strings.ReplaceAll(m.err.Error(), "\n", "; ")
-	case m.ended:
-		out += "\nrun ended: " + string(m.state.Status)
-	default:
-		out += "\n"
+	out := Render(m.state, m.pane, m.ctx.Now(), m.width, m.bodyHeight())
+	for _, l := range append(panel, m.footer()...) {
+		out += "\n" + l
 	}
 	return out
 }

@@ -195,7 +195,7 @@ func (a *applyRun) verify(ctx context.Context, r *Run) (err error) {
 	}
 	a.t, a.verified = t, true
 	a.res.PlanRunID = t.RunID
-	r.Say(fmt.Sprintf("%s, planned by run %s (AWS sessions envbench-%s)", p.Summary(), t.RunID, t.RunID))
+	r.Say(fmt.Sprintf("%s, planned by run %s (AWS sessions %s)", p.Summary(), t.RunID, SessionName(t.RunID)))
 	return nil
 }
 

@@ -91,7 +91,8 @@ func newCloneRun(c *envs.Catalog, e *envs.Environment, opts CloneOptions) (strin
 // clonePipeline is a clone's steps, in the order Clone documents.
 func clonePipeline(c *envs.Catalog, e *envs.Environment, res *CloneResult, a *applyRun, opts CloneOptions) Pipeline {
 	name := e.Name
-	plan := planPipeline(c, e, res.Plan, opts.Options)
+	p := newPlanRun(c, e, res.Plan, opts.Options)
+	plan := p.pipeline()
 	steps := []StepDef{{Name: StepValidate, Describe: func(context.Context, *Run) string { return "validating " + name },
 		Action: func(_ context.Context, r *Run) error {
 			if err := validated(e); err != nil {
@@ -104,7 +105,17 @@ func clonePipeline(c *envs.Catalog, e *envs.Environment, res *CloneResult, a *ap
 	steps = append(steps, plan.Steps...)
 	steps = append(steps, StepDef{Name: StepGate, Describe: func(context.Context, *Run) string { return "deciding whether the plan may be applied" },
 		Action: func(ctx context.Context, r *Run) error { return gate(ctx, r, res.Plan, a, opts) }})
-	steps = append(steps, a.pipeline().Steps[0], cloneApplyStep(a))
+	// The apply's Terraform is the plan's when this process planned: one
+	// provider server for the whole run.
+	verify := a.pipeline().Steps[0]
+	verifyAction := verify.Action
+	verify.Action = func(ctx context.Context, r *Run) error {
+		if a.run == nil && p.tfRun != nil {
+			a.run = p.tfRun
+		}
+		return verifyAction(ctx, r)
+	}
+	steps = append(steps, verify, cloneApplyStep(a))
 	steps = append(steps, StepDef{Name: StepOutputs, Describe: func(context.Context, *Run) string { return "recording outputs" },
 		Action: func(ctx context.Context, r *Run) error { return recordOutputs(ctx, r, a, res) }})
 	steps = append(steps, HookSteps(c, e, config.PostDeploy)...)

@@ -249,9 +249,19 @@ func Plan(ctx context.Context, c *envs.Catalog, name, planFile string, opts Opti
 // (after the engine's lock). Init and plan are safe to try again, and are
 // retried on transient errors (Terraform's state lock held by another).
 func planPipeline(c *envs.Catalog, e *envs.Environment, res *PlanResult, opts Options) Pipeline {
-	p := &planRun{c: c, e: e, opts: opts, res: res,
+	return newPlanRun(c, e, res, opts).pipeline()
+}
+
+// newPlanRun is the state of a plan run's steps, for a pipeline of its
+// own or within a clone's.
+func newPlanRun(c *envs.Catalog, e *envs.Environment, res *PlanResult, opts Options) *planRun {
+	return &planRun{c: c, e: e, opts: opts, res: res,
 		src: func(f string) string { return envs.SourceFile(c.Workspace, e.Environment, f) }}
-	name := e.Name
+}
+
+// pipeline is the plan run's steps (see planPipeline).
+func (p *planRun) pipeline() Pipeline {
+	res, name := p.res, p.e.Name
 	return Pipeline{Kind: "plan", Env: name, Args: map[string]string{outPlanFile: res.PlanFile}, Steps: []StepDef{
 		{Name: StepRender, Describe: func(context.Context, *Run) string { return "rendering " + name }, Action: p.render},
 		{Name: StepInit, Describe: p.describeInit, Action: p.init, Retry: TransientRetry},

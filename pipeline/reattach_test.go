@@ -133,3 +133,32 @@ func TestSimulatedPlansOnTwoEnvironmentsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulatedCloneStartsTheProviderOnce: a clone's plan and apply use
+// one provider server, stopped when the run ends.
+func TestSimulatedCloneStartsTheProviderOnce(t *testing.T) {
+	testkit.Terraform(t)
+	ctx := context.Background()
+	root := testkit.CopyExample(t, "demo")
+	binary, starts := countingProvider(t)
+	c, err := envs.Open(root, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Clone(ctx, c, "dev-alice", CloneOptions{Options: Options{ProviderBinary: binary}, AutoApprove: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Apply == nil || res.Apply.Summary == nil || res.Apply.Summary.Add == 0 {
+		t.Fatalf("the clone applied nothing: %+v", res.Apply)
+	}
+	pids := starts()
+	if len(pids) != 1 {
+		t.Errorf("the clone started the provider %d times (pids %v), want once", len(pids), pids)
+	}
+	for _, pid := range pids {
+		if alive(pid) {
+			t.Errorf("the provider (pid %d) still runs after the clone ended", pid)
+		}
+	}
+}

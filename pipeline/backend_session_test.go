@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"testing"
@@ -60,13 +59,13 @@ func TestRealWorkspaceBackendSessionsAreTheRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{SessionName(planned.RunID)}
-	if got := motoSessions(t, endpoint); !slices.Equal(got, want) {
+	if got := slices.Compact(slices.Sorted(slices.Values(cloudtest.MotoSessions(t, endpoint)))); !slices.Equal(got, want) {
 		t.Fatalf("after the plan run, the sessions opened are %q; want %q", got, want)
 	}
 	if _, err := Apply(ctx, c, "qa", planned.PlanFile, "", Options{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := motoSessions(t, endpoint); !slices.Equal(got, want) {
+	if got := slices.Compact(slices.Sorted(slices.Values(cloudtest.MotoSessions(t, endpoint)))); !slices.Equal(got, want) {
 		t.Errorf("after applying the plan, the sessions opened are %q; want only the plan run's, %q", got, want)
 	}
 	again, err := Plan(ctx, c, "qa", "", Options{}, nil)
@@ -78,34 +77,7 @@ func TestRealWorkspaceBackendSessionsAreTheRuns(t *testing.T) {
 	}
 	want = append(want, SessionName(again.RunID))
 	slices.Sort(want)
-	if got := motoSessions(t, endpoint); !slices.Equal(got, want) {
+	if got := slices.Compact(slices.Sorted(slices.Values(cloudtest.MotoSessions(t, endpoint)))); !slices.Equal(got, want) {
 		t.Errorf("after the second plan run, the sessions are %q; want %q", got, want)
 	}
-}
-
-// motoSessions are the session names of the roles assumed on moto, each
-// once, sorted.
-func motoSessions(t *testing.T, endpoint string) []string {
-	t.Helper()
-	resp, err := http.Get(endpoint + "/moto-api/data.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var data struct {
-		STS struct {
-			AssumedRole []struct {
-				SessionName string `json:"session_name"`
-			}
-		} `json:"sts"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, r := range data.STS.AssumedRole {
-		out = append(out, r.SessionName)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

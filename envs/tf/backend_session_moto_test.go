@@ -2,7 +2,6 @@ package tf_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -81,7 +80,7 @@ func TestS3BackendSessionPerRun(t *testing.T) {
 	if changes, err := r1.Plan(ctx, plan1, nil); err != nil || !changes {
 		t.Fatalf("run-1 plan: %v, %v", changes, err)
 	}
-	if got := slices.Compact(slices.Sorted(slices.Values(sessions(t, endpoint)))); !slices.Equal(got, []string{"envbench-run-1"}) {
+	if got := slices.Compact(slices.Sorted(slices.Values(cloudtest.MotoSessions(t, endpoint)))); !slices.Equal(got, []string{"envbench-run-1"}) {
 		t.Fatalf("after run-1's init and plan, moto's sessions are %q; want only envbench-run-1", got)
 	}
 
@@ -95,11 +94,11 @@ func TestS3BackendSessionPerRun(t *testing.T) {
 		t.Errorf("run-2 init: %+v; want it run because the backend's session name changed", res)
 	}
 	// run-1's saved plan applies under run-1's session.
-	before := count(sessions(t, endpoint), "envbench-run-2")
+	before := count(cloudtest.MotoSessions(t, endpoint), "envbench-run-2")
 	if err := r2.Apply(ctx, plan1, nil); err != nil {
 		t.Fatalf("apply run-1's plan: %v", err)
 	}
-	got := sessions(t, endpoint)
+	got := cloudtest.MotoSessions(t, endpoint)
 	if count(got, "envbench-run-2") != before {
 		t.Errorf("applying run-1's plan opened sessions named envbench-run-2: %q", got)
 	}
@@ -121,31 +120,6 @@ func TestS3BackendSessionPerRun(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `bucket "acme-tfstate" → "acme-tfstate-moved"`) || !strings.Contains(err.Error(), "init -migrate-state") {
 		t.Errorf("init after the bucket changed: %v; want what moved and how to migrate", err)
 	}
-}
-
-// sessions are the session names of the roles assumed on moto, in order.
-func sessions(t *testing.T, endpoint string) []string {
-	t.Helper()
-	resp, err := http.Get(endpoint + "/moto-api/data.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var data struct {
-		STS struct {
-			AssumedRole []struct {
-				SessionName string `json:"session_name"`
-			}
-		} `json:"sts"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, r := range data.STS.AssumedRole {
-		out = append(out, r.SessionName)
-	}
-	return out
 }
 
 func count(list []string, s string) int {

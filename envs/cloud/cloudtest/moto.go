@@ -2,6 +2,7 @@ package cloudtest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -136,4 +137,30 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// MotoSessions are the session names of the roles assumed on the moto
+// server at endpoint, in the order assumed, from its /moto-api/data.json.
+func MotoSessions(t testing.TB, endpoint string) []string {
+	t.Helper()
+	resp, err := http.Get(endpoint + "/moto-api/data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var data struct {
+		STS struct {
+			AssumedRole []struct {
+				SessionName string `json:"session_name"`
+			}
+		} `json:"sts"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range data.STS.AssumedRole {
+		out = append(out, r.SessionName)
+	}
+	return out
 }

@@ -75,15 +75,24 @@ func (n *network) securityGroup(g ec2types.SecurityGroup) cloud.SecurityGroup {
 	if arn == "" {
 		arn = n.loc.arn("ec2", "security-group/"+id)
 	}
-	sg := cloud.SecurityGroup{ID: id, ARN: arn, VPCID: aws.ToString(g.VpcId), Name: aws.ToString(g.GroupName), Tags: fromEC2Tags(g.Tags)}
-	for _, p := range g.IpPermissions {
+	return cloud.SecurityGroup{
+		ID: id, ARN: arn, VPCID: aws.ToString(g.VpcId), Name: aws.ToString(g.GroupName),
+		Ingress: rules(g.IpPermissions), Egress: rules(g.IpPermissionsEgress), Tags: fromEC2Tags(g.Tags),
+	}
+}
+
+// rules are a group's permissions as rules of IPv4 ranges; ports a
+// permission leaves out (all traffic, protocol -1) are 0.
+func rules(perms []ec2types.IpPermission) []cloud.Rule {
+	var out []cloud.Rule
+	for _, p := range perms {
 		r := cloud.Rule{Protocol: aws.ToString(p.IpProtocol), FromPort: int(aws.ToInt32(p.FromPort)), ToPort: int(aws.ToInt32(p.ToPort))}
 		for _, ip := range p.IpRanges {
 			r.CIDRs = append(r.CIDRs, aws.ToString(ip.CidrIp))
 		}
-		sg.Ingress = append(sg.Ingress, r)
+		out = append(out, r)
 	}
-	return sg
+	return out
 }
 
 func networkInterface(i ec2types.NetworkInterface) cloud.NetworkInterface {
@@ -133,7 +142,9 @@ func (n *network) CreateSecurityGroup(ctx context.Context, vpcID, name, descript
 	if arn == "" {
 		arn = n.loc.arn("ec2", "security-group/"+id)
 	}
-	return cloud.SecurityGroup{ID: id, ARN: arn, VPCID: vpcID, Name: name, Tags: copyTags(tags)}, nil
+	// AWS gives every new group of a VPC its default egress rule.
+	egress := []cloud.Rule{{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}}
+	return cloud.SecurityGroup{ID: id, ARN: arn, VPCID: vpcID, Name: name, Egress: egress, Tags: copyTags(tags)}, nil
 }
 
 func (n *network) AuthorizeIngress(ctx context.Context, groupID string, r cloud.Rule) error {

@@ -110,7 +110,8 @@ type Subnet struct {
 	Tags             map[string]string
 }
 
-// Rule is one ingress rule of a security group.
+// Rule is one ingress or egress rule of a security group. Protocol -1 is
+// all traffic, its ports 0.
 type Rule struct {
 	Protocol string // tcp, udp, icmp or -1
 	FromPort int
@@ -125,7 +126,10 @@ type SecurityGroup struct {
 	VPCID   string
 	Name    string
 	Ingress []Rule
-	Tags    map[string]string
+	// Egress starts as AWS's default for a group of a VPC: protocol -1 to
+	// 0.0.0.0/0.
+	Egress []Rule
+	Tags   map[string]string
 }
 
 // NetworkInterface is an EC2 elastic network interface.

@@ -23,6 +23,28 @@ type sgAttrs struct {
 	Name        string       `json:"name"`
 	Description string       `json:"description"`
 	Ingress     []cloud.Rule `json:"ingress"`
+	// Egress is never nil once written: a group stored before egress was
+	// kept has none recorded, and reads with AWS's default (allEgress).
+	Egress []cloud.Rule `json:"egress"`
+}
+
+// allEgress is the rule AWS gives every new security group of a VPC:
+// all traffic out, anywhere.
+func allEgress() []cloud.Rule {
+	return []cloud.Rule{{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}}
+}
+
+// decodeSG is a group's attributes, with AWS's default egress for a group
+// stored before egress was kept.
+func decodeSG(r *row) (sgAttrs, error) {
+	var sa sgAttrs
+	if err := r.decode(&sa); err != nil {
+		return sa, err
+	}
+	if sa.Egress == nil {
+		sa.Egress = allEgress()
+	}
+	return sa, nil
 }
 
 type eniAttrs struct {
@@ -193,8 +215,8 @@ func (a *Account) CreateSecurityGroup(ctx context.Context, vpcID, name, descript
 			return result{}, err
 		}
 		for _, o := range others {
-			var sa sgAttrs
-			if err := o.decode(&sa); err != nil {
+			sa, err := decodeSG(o)
+			if err != nil {
 				return result{}, err
 			}
 			if sa.Name == name {
@@ -207,10 +229,10 @@ func (a *Account) CreateSecurityGroup(ctx context.Context, vpcID, name, descript
 		}
 		id := "sg-" + h
 		r := &row{Account: a.id, Region: a.region, Type: typeSG, ID: id, ARN: a.ec2ARN("security-group", id), Parent: vpcID, Created: a.sim.now(), Tags: cloneTags(tags)}
-		if err := putRow(tx, r, sgAttrs{Name: name, Description: description}); err != nil {
+		if err := putRow(tx, r, sgAttrs{Name: name, Description: description, Egress: allEgress()}); err != nil {
 			return result{}, err
 		}
-		g = cloud.SecurityGroup{ID: id, ARN: r.ARN, VPCID: vpcID, Name: name, Tags: r.Tags}
+		g = cloud.SecurityGroup{ID: id, ARN: r.ARN, VPCID: vpcID, Name: name, Egress: allEgress(), Tags: r.Tags}
 		return result{
 			response:  map[string]any{"_return": true, "groupId": id, "securityGroupArn": r.ARN},
 			resources: []eventResource{{Type: typeSG, Name: id, ARN: r.ARN}},
@@ -222,13 +244,33 @@ func (a *Account) CreateSecurityGroup(ctx context.Context, vpcID, name, descript
 // AuthorizeIngress implements cloud.Network. A rule already present fails
 // with InvalidPermission.Duplicate, as on AWS.
 func (a *Account) AuthorizeIngress(ctx context.Context, groupID string, rule cloud.Rule) error {
-	return a.changeIngress(ctx, "AuthorizeSecurityGroupIngress", groupID, rule, true)
+	return a.changeRules(ctx, "AuthorizeSecurityGroupIngress", groupID, rule, ingress, true)
 }
 
 // RevokeIngress removes an ingress rule (RevokeSecurityGroupIngress).
 func (a *Account) RevokeIngress(ctx context.Context, groupID string, rule cloud.Rule) error {
-	return a.changeIngress(ctx, "RevokeSecurityGroupIngress", groupID, rule, false)
+	return a.changeRules(ctx, "RevokeSecurityGroupIngress", groupID, rule, ingress, false)
 }
+
+// AuthorizeEgress adds an egress rule (AuthorizeSecurityGroupEgress). A
+// rule already present fails with InvalidPermission.Duplicate, as on AWS.
+func (a *Account) AuthorizeEgress(ctx context.Context, groupID string, rule cloud.Rule) error {
+	return a.changeRules(ctx, "AuthorizeSecurityGroupEgress", groupID, rule, egress, true)
+}
+
+// RevokeEgress removes an egress rule (RevokeSecurityGroupEgress), the
+// default allow-all one included.
+func (a *Account) RevokeEgress(ctx context.Context, groupID string, rule cloud.Rule) error {
+	return a.changeRules(ctx, "RevokeSecurityGroupEgress", groupID, rule, egress, false)
+}
+
+// direction says which of a group's rules a change acts on.
+type direction bool
+
+const (
+	ingress direction = false
+	egress  direction = true
+)
 
 func ruleParams(groupID string, r cloud.Rule) map[string]any {
 	ranges := []any{}
@@ -243,7 +285,7 @@ func sameRule(x, y cloud.Rule) bool {
 	return x.Protocol == y.Protocol && x.FromPort == y.FromPort && x.ToPort == y.ToPort && slices.Equal(x.CIDRs, y.CIDRs)
 }
 
-func (a *Account) changeIngress(ctx context.Context, name, groupID string, rule cloud.Rule, add bool) error {
+func (a *Account) changeRules(ctx context.Context, name, groupID string, rule cloud.Rule, dir direction, add bool) error {
 	o := op{service: "ec2", name: name, params: ruleParams(groupID, rule)}
 	return a.do(ctx, o, func(tx *sql.Tx) (result, error) {
 		switch rule.Protocol {
@@ -263,20 +305,26 @@ func (a *Account) changeIngress(ctx context.Context, name, groupID string, rule 
 		if err != nil {
 			return result{}, err
 		}
-		var sa sgAttrs
-		if err := r.decode(&sa); err != nil {
+		sa, err := decodeSG(r)
+		if err != nil {
 			return result{}, err
 		}
-		i := slices.IndexFunc(sa.Ingress, func(x cloud.Rule) bool { return sameRule(x, rule) })
+		rules := &sa.Ingress
+		if dir == egress {
+			rules = &sa.Egress
+		}
+		i := slices.IndexFunc(*rules, func(x cloud.Rule) bool { return sameRule(x, rule) })
 		switch {
 		case add && i >= 0:
 			return result{}, apiError("InvalidPermission.Duplicate", nil, "the specified rule \"peer: %v, %s, from port: %d, to port: %d, ALLOW\" already exists", rule.CIDRs, rule.Protocol, rule.FromPort, rule.ToPort)
 		case add:
-			sa.Ingress = append(sa.Ingress, rule)
+			*rules = append(*rules, rule)
 		case i < 0:
 			return result{}, apiError("InvalidPermission.NotFound", nil, "The specified rule does not exist in this security group.")
 		default:
-			sa.Ingress = slices.Delete(sa.Ingress, i, i+1)
+			// Empty but not nil: stored as [], an egress revoked to
+			// nothing is not taken for one never recorded.
+			*rules = slices.Delete(*rules, i, i+1)
 		}
 		r.Changed = a.sim.now()
 		if err := putRow(tx, r, sa); err != nil {
@@ -347,9 +395,8 @@ func subnetOf(r *row) (cloud.Subnet, error) {
 }
 
 func sgOf(r *row) (cloud.SecurityGroup, error) {
-	var sa sgAttrs
-	err := r.decode(&sa)
-	return cloud.SecurityGroup{ID: r.ID, ARN: r.ARN, VPCID: r.Parent, Name: sa.Name, Ingress: sa.Ingress, Tags: r.Tags}, err
+	sa, err := decodeSG(r)
+	return cloud.SecurityGroup{ID: r.ID, ARN: r.ARN, VPCID: r.Parent, Name: sa.Name, Ingress: sa.Ingress, Egress: sa.Egress, Tags: r.Tags}, err
 }
 
 func eniOf(r *row) (cloud.NetworkInterface, error) {

@@ -16,10 +16,10 @@ var operations = map[string][]string{
 		"RemoveTagsFromResource", "RestoreDBInstanceFromDBSnapshot",
 	},
 	"ec2": {
-		"AuthorizeSecurityGroupIngress", "CreateNetworkInterface", "CreateSecurityGroup", "CreateSubnet", "CreateTags",
+		"AuthorizeSecurityGroupEgress", "AuthorizeSecurityGroupIngress", "CreateNetworkInterface", "CreateSecurityGroup", "CreateSubnet", "CreateTags",
 		"CreateVpc", "DeleteNetworkInterface", "DeleteSecurityGroup", "DeleteSubnet", "DeleteTags", "DeleteVpc",
 		"DescribeNetworkInterfaces", "DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcs",
-		"RevokeSecurityGroupIngress",
+		"RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress",
 	},
 	"kms": {
 		"CreateAlias", "CreateGrant", "CreateKey", "DescribeKey", "DisableKeyRotation", "EnableKeyRotation",

@@ -124,6 +124,63 @@ func TestIngressRules(t *testing.T) {
 	}
 }
 
+// TestEgressRules: a new group allows all traffic out, as on AWS; its
+// egress is the account's, changed and recorded in CloudTrail as ingress
+// is, and an egress revoked to nothing stays empty.
+func TestEgressRules(t *testing.T) {
+	s, _ := testSim(t)
+	ctx := context.Background()
+	a := connect(t, s, "222222222222")
+	vpc := must[cloud.VPC](t)(a.CreateVPC(ctx, "10.10.0.0/16", nil))
+	sg := must[cloud.SecurityGroup](t)(a.CreateSecurityGroup(ctx, vpc.ID, "app", "the app", nil))
+	all := cloud.Rule{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}
+	egress := func() []cloud.Rule {
+		t.Helper()
+		return must[cloud.SecurityGroup](t)(a.SecurityGroup(ctx, sg.ID)).Egress
+	}
+	if got := egress(); len(got) != 1 || !sameRule(got[0], all) || len(sg.Egress) != 1 {
+		t.Errorf("a new group's egress %+v (created with %+v), want all traffic out", got, sg.Egress)
+	}
+	if err := a.AuthorizeEgress(ctx, sg.ID, all); err == nil || !strings.Contains(err.Error(), "InvalidPermission.Duplicate") {
+		t.Errorf("the default rule again: %v", err)
+	}
+	https := cloud.Rule{Protocol: "tcp", FromPort: 443, ToPort: 443, CIDRs: []string{"0.0.0.0/0"}}
+	if err := a.RevokeEgress(ctx, sg.ID, all); err != nil {
+		t.Fatal(err)
+	}
+	if got := egress(); got == nil || len(got) != 0 {
+		t.Errorf("egress revoked to nothing reads %#v, want empty", got)
+	}
+	if err := a.RevokeEgress(ctx, sg.ID, all); err == nil || !strings.Contains(err.Error(), "InvalidPermission.NotFound") {
+		t.Errorf("revoking a revoked rule: %v", err)
+	}
+	if err := a.AuthorizeEgress(ctx, sg.ID, https); err != nil {
+		t.Fatal(err)
+	}
+	if got := egress(); len(got) != 1 || !sameRule(got[0], https) {
+		t.Errorf("egress %+v, want only %+v", got, https)
+	}
+	if got := must[cloud.SecurityGroup](t)(a.SecurityGroup(ctx, sg.ID)).Ingress; len(got) != 0 {
+		t.Errorf("an egress rule reached ingress: %+v", got)
+	}
+	ev := must[[]RecordedEvent](t)(s.Events(ctx, EventFilter{Name: "AuthorizeSecurityGroupEgress"}))
+	// Newest first: the rule authorized, then the duplicate refused.
+	if len(ev) != 2 || !strings.Contains(ev[0].Record, `"fromPort":443`) || !strings.Contains(ev[0].Record, sg.ID) || !strings.Contains(ev[1].Record, `"errorCode":"InvalidPermission.Duplicate"`) {
+		t.Errorf("AuthorizeSecurityGroupEgress events %+v", ev)
+	}
+	if ev := must[[]RecordedEvent](t)(s.Events(ctx, EventFilter{Name: "RevokeSecurityGroupEgress"})); len(ev) != 2 || !strings.Contains(ev[0].Record, `"errorCode":"InvalidPermission.NotFound"`) {
+		t.Errorf("RevokeSecurityGroupEgress events, newest first, the failed one with its error: %+v", ev)
+	}
+
+	// A group stored before egress was kept reads with AWS's default.
+	if _, err := s.db.Exec(`UPDATE resources SET attrs = json_remove(attrs, '$.egress') WHERE id = ?`, sg.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := egress(); len(got) != 1 || !sameRule(got[0], all) {
+		t.Errorf("a group stored without egress reads %+v, want all traffic out", got)
+	}
+}
+
 func TestDNSChangesAndZones(t *testing.T) {
 	s, clk := testSim(t)
 	ctx := context.Background()

@@ -131,7 +131,7 @@ func securityGroupResource() resource.Resource {
 	return &res[securityGroupModel]{spec: spec[securityGroupModel]{
 		typeName: "aws_security_group",
 		schema: schema.Schema{
-			Description: "An EC2 security group of the simulated account. Its ingress rules are the account's, read back on refresh; its egress rules live in state.",
+			Description: "An EC2 security group of the simulated account. Its ingress and egress rules are the account's, read back on refresh: left out of the configuration, they are not managed (a new group keeps AWS's default egress, all traffic out); given, the account's rules are made exactly those.",
 			Attributes: tagsAttributes(map[string]schema.Attribute{
 				"id":          idAttribute(),
 				"arn":         computedString(),
@@ -152,44 +152,14 @@ func securityGroupResource() resource.Resource {
 			if err != nil {
 				return err
 			}
-			want, err := rulesOf(ctx, m.Ingress)
-			if err != nil {
-				return err
-			}
-			for _, r := range want {
-				if err := c.account.AuthorizeIngress(ctx, g.ID, r); err != nil {
-					return err
-				}
-			}
-			return nil
+			return syncRules(ctx, c, g, m)
 		},
 		update: func(ctx context.Context, c *client, old, m *securityGroupModel) error {
-			if m.Ingress.IsUnknown() {
-				return nil
-			}
-			want, err := rulesOf(ctx, m.Ingress)
-			if err != nil {
-				return err
-			}
 			g, err := c.account.SecurityGroup(ctx, old.ID.ValueString())
 			if err != nil {
 				return err
 			}
-			for _, r := range g.Ingress {
-				if !slices.ContainsFunc(want, func(x cloud.Rule) bool { return sameRule(x, r) }) {
-					if err := c.account.RevokeIngress(ctx, g.ID, r); err != nil {
-						return err
-					}
-				}
-			}
-			for _, r := range want {
-				if !slices.ContainsFunc(g.Ingress, func(x cloud.Rule) bool { return sameRule(x, r) }) {
-					if err := c.account.AuthorizeIngress(ctx, g.ID, r); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+			return syncRules(ctx, c, g, m)
 		},
 		read: func(ctx context.Context, c *client, m *securityGroupModel) (map[string]string, error) {
 			g, err := c.account.SecurityGroup(ctx, m.ID.ValueString())
@@ -200,8 +170,8 @@ func securityGroupResource() resource.Resource {
 			if m.Ingress, err = rulesValue(ctx, g.Ingress); err != nil {
 				return nil, err
 			}
-			if m.Egress.IsUnknown() || m.Egress.IsNull() {
-				m.Egress = types.SetValueMust(ruleType, nil)
+			if m.Egress, err = rulesValue(ctx, g.Egress); err != nil {
+				return nil, err
 			}
 			m.OwnerID = types.StringValue(c.account.ID())
 			return g.Tags, nil
@@ -210,6 +180,43 @@ func securityGroupResource() resource.Resource {
 			return c.account.DeleteSecurityGroup(ctx, m.ID.ValueString())
 		},
 	}}
+}
+
+// syncRules makes the group's ingress and egress the planned ones, each
+// only when the plan knows it: a set left out of the configuration, or
+// unknown until the group exists, is not managed, as with AWS's provider.
+func syncRules(ctx context.Context, c *client, g cloud.SecurityGroup, m *securityGroupModel) error {
+	for _, d := range []struct {
+		planned           types.Set
+		have              []cloud.Rule
+		authorize, revoke func(context.Context, string, cloud.Rule) error
+	}{
+		{m.Ingress, g.Ingress, c.account.AuthorizeIngress, c.account.RevokeIngress},
+		{m.Egress, g.Egress, c.account.AuthorizeEgress, c.account.RevokeEgress},
+	} {
+		if d.planned.IsNull() || d.planned.IsUnknown() {
+			continue
+		}
+		want, err := rulesOf(ctx, d.planned)
+		if err != nil {
+			return err
+		}
+		for _, r := range d.have {
+			if !slices.ContainsFunc(want, func(x cloud.Rule) bool { return sameRule(x, r) }) {
+				if err := d.revoke(ctx, g.ID, r); err != nil {
+					return err
+				}
+			}
+		}
+		for _, r := range want {
+			if !slices.ContainsFunc(d.have, func(x cloud.Rule) bool { return sameRule(x, r) }) {
+				if err := d.authorize(ctx, g.ID, r); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // ruleModel is one rule of a security group's ingress or egress.
@@ -238,8 +245,8 @@ func rulesAttribute() schema.SetAttribute {
 	}
 }
 
-// rulesOf are the rules of a planned ingress; none when it is unknown or
-// null.
+// rulesOf are the rules of a planned ingress or egress; none when it is
+// unknown or null.
 func rulesOf(ctx context.Context, set types.Set) ([]cloud.Rule, error) {
 	if set.IsNull() || set.IsUnknown() {
 		return nil, nil

@@ -466,3 +466,99 @@ func TestSimOpenPortIsDrift(t *testing.T) {
 	}
 	w.terraform([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, 0)
 }
+
+// TestSecurityGroupEgress: a group's egress is the account's. Left out of
+// the configuration, a new group keeps AWS's default (all traffic out)
+// and plans no change; a rule added outside Terraform is drift in a
+// refresh-only plan; declared, the account's egress is made exactly the
+// declared rules, on a new group and on one that exists, with no change
+// planned after.
+func TestSecurityGroupEgress(t *testing.T) {
+	header := sandboxTF[:strings.Index(sandboxTF, `resource "aws_vpc"`)]
+	config := func(egress string) string {
+		return header + `
+resource "aws_vpc" "this" {
+  cidr_block = "10.100.0.0/20"
+}
+
+resource "aws_security_group" "app" {
+  name   = "dev-alice-app"
+  vpc_id = aws_vpc.this.id` + egress + `
+}
+
+resource "aws_security_group" "locked" {
+  name   = "dev-alice-locked"
+  vpc_id = aws_vpc.this.id
+  egress {
+    protocol    = "tcp"
+    from_port   = 443
+    to_port     = 443
+    cidr_blocks = ["10.100.0.0/20"]
+  }
+}
+`
+	}
+	w := newWorkspace(t, config(""))
+	w.terraform([]string{"init", "-input=false", "-no-color"})
+	w.terraform([]string{"apply", "-auto-approve", "-input=false", "-no-color"})
+	w.terraform([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, 0)
+
+	ctx := context.Background()
+	a := w.account("dana@acme.example")
+	egressOf := func(address string) []cloud.Rule {
+		t.Helper()
+		g, err := a.SecurityGroup(ctx, w.stateValue(address, "id"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g.Egress
+	}
+	all := cloud.Rule{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}
+	https := cloud.Rule{Protocol: "tcp", FromPort: 443, ToPort: 443, CIDRs: []string{"10.100.0.0/20"}}
+	if got := egressOf("aws_security_group.app"); len(got) != 1 || !sameRule(got[0], all) {
+		t.Errorf("a group without egress in its configuration has egress %+v, want AWS's default %+v", got, all)
+	}
+	if got := egressOf("aws_security_group.locked"); len(got) != 1 || !sameRule(got[0], https) {
+		t.Errorf("a new group with declared egress has %+v, want only %+v", got, https)
+	}
+
+	smtp := cloud.Rule{Protocol: "tcp", FromPort: 25, ToPort: 25, CIDRs: []string{"0.0.0.0/0"}}
+	if err := a.AuthorizeEgress(ctx, w.stateValue("aws_security_group.app", "id"), smtp); err != nil {
+		t.Fatal(err)
+	}
+	w.terraform([]string{"plan", "-refresh-only", "-input=false", "-no-color", "-out=drift.tfplan"})
+	var drifted []string
+	for _, d := range w.show("drift.tfplan").ResourceDrift {
+		drifted = append(drifted, d.Address)
+		out, _ := d.Change.After["egress"].([]any)
+		ports := map[float64]bool{}
+		for _, r := range out {
+			r, _ := r.(map[string]any)
+			p, _ := r["from_port"].(float64)
+			ports[p] = true
+		}
+		if d.Address == "aws_security_group.app" && (len(out) != 2 || !ports[25] || !ports[0]) {
+			t.Errorf("the drift of the opened egress: %v", out)
+		}
+	}
+	if !slices.Equal(drifted, []string{"aws_security_group.app"}) {
+		t.Errorf("drifted %v, want only aws_security_group.app", drifted)
+	}
+
+	// Declared on the existing group, the egress is made exactly that:
+	// the default and the hand-made rule both go.
+	w.write(config("\n  egress {\n    protocol    = \"tcp\"\n    from_port   = 443\n    to_port     = 443\n    cidr_blocks = [\"10.100.0.0/20\"]\n  }"))
+	w.terraform([]string{"apply", "-auto-approve", "-input=false", "-no-color"})
+	if got := egressOf("aws_security_group.app"); len(got) != 1 || !sameRule(got[0], https) {
+		t.Errorf("after apply, the group's egress is %+v, want only %+v", got, https)
+	}
+	w.terraform([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, 0)
+
+	// egress = [] is none at all.
+	w.write(config("\n  egress = []"))
+	w.terraform([]string{"apply", "-auto-approve", "-input=false", "-no-color"})
+	if got := egressOf("aws_security_group.app"); len(got) != 0 {
+		t.Errorf("egress = [] leaves %+v", got)
+	}
+	w.terraform([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, 0)
+}

@@ -3,6 +3,7 @@ package cloudtest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/envbench/envbench/envs/cloud"
@@ -69,6 +70,12 @@ func (s *suite) network(t *testing.T) {
 		if got.Name != sg.Name || len(got.Ingress) != 1 || got.Ingress[0].Protocol != "tcp" || got.Ingress[0].FromPort != 5432 ||
 			got.Ingress[0].ToPort != 5432 || !containsAll(got.Ingress[0].CIDRs, "10.92.0.0/16") {
 			t.Errorf("group %+v, want %s with ingress %+v", *got, sg.Name, rule)
+		}
+		// A group of a VPC starts with AWS's default egress: all traffic
+		// out, anywhere.
+		if len(got.Egress) != 1 || got.Egress[0].Protocol != "-1" || got.Egress[0].FromPort != 0 || got.Egress[0].ToPort != 0 ||
+			!slices.Equal(got.Egress[0].CIDRs, []string{"0.0.0.0/0"}) {
+			t.Errorf("group %s's egress %+v, want all traffic to 0.0.0.0/0", got.ID, got.Egress)
 		}
 		hasTags(t, got.Tags, s.tags, "listed group")
 		nis, err := n.NetworkInterfaces(ctx, vpc.ID)

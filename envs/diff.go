@@ -67,7 +67,10 @@ type differ struct {
 	unchanged int
 	path      []step // where the walk is
 	text      []byte // the rows' text, made one string per change
-	lcs       []int32
+	// lcs, dels, adds and pairs are listLCS's, reused.
+	lcs        []int32
+	dels, adds []int32
+	pairs      []pair
 }
 
 // pendingDiff is an AttrDiff whose texts are spans of differ.text.
@@ -263,7 +266,7 @@ func (w *differ) walk(b, a, unknown, bSens, aSens int32, secret bool) {
 	}
 	bIsList, aIsList := kb == kindArray, ka == kindArray
 	switch {
-	case bIsList && aIsList && t.scalars(b) && t.scalars(a) && !t.marks(unknown):
+	case bIsList && aIsList && !t.marks(unknown):
 		w.listLCS(b, a, bSens, aSens)
 		return
 	case bIsList && aIsList, bIsList && !hasA, aIsList && !hasB:
@@ -408,27 +411,63 @@ func (w *differ) masked(b, a int32) {
 	w.pending = append(w.pending, d)
 }
 
-// listLCS diffs two lists of scalars as sequences, so an element inserted at
-// the front shows as one addition, not as every element changing.
+// listLCS diffs two lists as sequences of whole elements, so an element
+// inserted at the front shows as one addition, not as every element
+// changing, and a rule removed from a set of rules (which plan JSON writes
+// as a list, in an order of its own) as that rule removed, not as the
+// others shifting into its place.
+//
+// The alignment is made first, into w.pairs, and walked after: walking an
+// element may align a list inside it, which reuses w.lcs, w.dels and
+// w.adds and stacks its own pairs above this list's.
 func (w *differ) listLCS(b, a, bSens, aSens int32) {
 	t := &w.tree
 	bFirst, aFirst := t.nodes[b].first, t.nodes[a].first
 	n, m := int(t.nodes[b].n), int(t.nodes[a].n)
 	bAt := func(i int) int32 { return t.ref(bFirst + int32(i)) }
 	aAt := func(j int) int32 { return t.ref(aFirst + int32(j)) }
+	base := len(w.pairs)
 	if n*m > 1_000_000 { // too large to align: compare by position
 		for i := 0; i < max(n, m); i++ {
-			bv, av := absent, absent
+			p := pair{b: -1, a: -1}
 			if i < n {
-				bv = bAt(i)
+				p.b = int32(i)
 			}
 			if i < m {
-				av = aAt(i)
+				p.a = int32(i)
 			}
-			w.into(index(i), bv, av, absent, t.childIndex(bSens, i), t.childIndex(aSens, i), false)
+			w.pairs = append(w.pairs, p)
 		}
-		return
+	} else {
+		w.align(n, m, bAt, aAt)
 	}
+	for k := base; k < len(w.pairs); k++ {
+		p := w.pairs[k]
+		bv, av, bs, as := absent, absent, absent, absent
+		at := int(p.a)
+		if p.b >= 0 {
+			bv, bs = bAt(int(p.b)), t.childIndex(bSens, int(p.b))
+			at = int(p.b)
+		}
+		if p.a >= 0 {
+			av, as = aAt(int(p.a)), t.childIndex(aSens, int(p.a))
+			at = int(p.a)
+		}
+		w.into(index(at), bv, av, absent, bs, as, false)
+	}
+	w.pairs = w.pairs[:base]
+}
+
+// pair is one step of a list's alignment: the indexes of an element
+// before and after, -1 where it has none.
+type pair struct{ b, a int32 }
+
+// align appends the alignment of before's n and after's m elements to
+// w.pairs, by their longest common subsequence; between two matches,
+// removed and added elements pair into changes, so ["16"] → ["17"] reads
+// as one change.
+func (w *differ) align(n, m int, bAt, aAt func(int) int32) {
+	t := &w.tree
 	cols := m + 1
 	w.lcs = slices.Grow(w.lcs[:0], (n+1)*cols)[:(n+1)*cols]
 	lcs := w.lcs
@@ -443,19 +482,17 @@ func (w *differ) listLCS(b, a, bSens, aSens int32) {
 			}
 		}
 	}
-	// Walk the alignment; between two matches, pair removed and added
-	// elements into changes, so ["16"] → ["17"] reads as one change.
-	var dels, adds []int
+	dels, adds := w.dels[:0], w.adds[:0]
 	flush := func() {
 		for x := 0; x < max(len(dels), len(adds)); x++ {
-			switch {
-			case x < len(dels) && x < len(adds):
-				w.into(index(adds[x]), bAt(dels[x]), aAt(adds[x]), absent, t.childIndex(bSens, dels[x]), t.childIndex(aSens, adds[x]), false)
-			case x < len(dels):
-				w.into(index(dels[x]), bAt(dels[x]), absent, absent, t.childIndex(bSens, dels[x]), absent, false)
-			default:
-				w.into(index(adds[x]), absent, aAt(adds[x]), absent, absent, t.childIndex(aSens, adds[x]), false)
+			p := pair{b: -1, a: -1}
+			if x < len(dels) {
+				p.b = dels[x]
 			}
+			if x < len(adds) {
+				p.a = adds[x]
+			}
+			w.pairs = append(w.pairs, p)
 		}
 		dels, adds = dels[:0], adds[:0]
 	}
@@ -464,17 +501,18 @@ func (w *differ) listLCS(b, a, bSens, aSens int32) {
 		switch {
 		case i < n && j < m && t.equal(bAt(i), aAt(j)):
 			flush()
-			w.into(index(j), bAt(i), aAt(j), absent, t.childIndex(bSens, i), t.childIndex(aSens, j), false)
+			w.pairs = append(w.pairs, pair{b: int32(i), a: int32(j)})
 			i, j = i+1, j+1
 		case j < m && (i == n || lcs[i*cols+j+1] >= lcs[(i+1)*cols+j]):
-			adds = append(adds, j)
+			adds = append(adds, int32(j))
 			j++
 		default:
-			dels = append(dels, i)
+			dels = append(dels, int32(i))
 			i++
 		}
 	}
 	flush()
+	w.dels, w.adds = dels, adds
 }
 
 // secretCache remembers which attribute names are secrets: plans repeat the

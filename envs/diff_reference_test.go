@@ -220,7 +220,7 @@ func (w *refDiffer) walk(b, a any, hasB, hasA bool, unknown, bSens, aSens any, s
 	bl, bIsList := b.([]any)
 	al, aIsList := a.([]any)
 	switch {
-	case bIsList && aIsList && refScalars(bl) && refScalars(al) && !refAnyTrue(unknown):
+	case bIsList && aIsList && !refAnyTrue(unknown):
 		w.listLCS(bl, al, bSens, aSens)
 		return
 	case bIsList && aIsList, bIsList && !hasA, aIsList && !hasB:
@@ -304,8 +304,9 @@ func (w *refDiffer) masked(b, a any, hasB, hasA bool) {
 	w.out = append(w.out, d)
 }
 
-// listLCS diffs two lists of scalars as sequences, so an element inserted at
-// the front shows as one addition, not as every element changing.
+// listLCS diffs two lists as sequences of whole elements, so an element
+// inserted at the front shows as one addition, not as every element
+// changing.
 func (w *refDiffer) listLCS(b, a []any, bSens, aSens any) {
 	n, m := len(b), len(a)
 	if n*m > 1_000_000 { // too large to align: compare by position
@@ -396,16 +397,6 @@ func refAnyTrue(mirror any) bool {
 		}
 	}
 	return false
-}
-
-func refScalars(l []any) bool {
-	for _, v := range l {
-		switch v.(type) {
-		case map[string]any, []any:
-			return false
-		}
-	}
-	return true
 }
 
 // equal reports whether two decoded values are the same, as

@@ -421,17 +421,6 @@ func (t *valueTree) equal(a, b int32) bool {
 	return true
 }
 
-// scalars reports whether array node i holds no object or array.
-func (t *valueTree) scalars(i int32) bool {
-	n := &t.nodes[i]
-	for c := n.first; c < n.first+n.n; c++ {
-		if t.nodes[c].composite() {
-			return false
-		}
-	}
-	return true
-}
-
 // appendCompact writes value i as json.Marshal writes the decoded value:
 // compact, keys in order, HTML characters escaped.
 func (t *valueTree) appendCompact(dst []byte, i int32) []byte {

@@ -353,6 +353,31 @@ func TestDiffListPairsReplacedElements(t *testing.T) {
 	}
 }
 
+// TestDiffListOfObjectsAlignsElements: a list of objects, as plan JSON
+// writes a set of rules, is aligned by whole elements as a list of
+// scalars is: a rule removed reads as that rule removed, not as the next
+// one changing into its place; a rule changed in place still reads
+// attribute by attribute, and a list inside it is aligned too.
+func TestDiffListOfObjectsAlignsElements(t *testing.T) {
+	got := lines(diffOf(t, `{"address":"aws_security_group.service","type":"aws_security_group","mode":"managed","change":{"actions":["update"],
+		"before":{"ingress":[{"cidr_blocks":["0.0.0.0/0"],"from_port":22,"protocol":"tcp","to_port":22},{"cidr_blocks":["203.0.113.0/24"],"from_port":443,"protocol":"tcp","to_port":443}],
+		          "egress":[{"cidr_blocks":["10.0.0.0/8","10.1.0.0/16"],"from_port":0,"protocol":"-1","to_port":0},{"cidr_blocks":["0.0.0.0/0"],"from_port":443,"protocol":"tcp","to_port":443}]},
+		"after":{"ingress":[{"cidr_blocks":["203.0.113.0/24"],"from_port":443,"protocol":"tcp","to_port":443}],
+		         "egress":[{"cidr_blocks":["10.9.0.0/16","10.0.0.0/8","10.1.0.0/16"],"from_port":0,"protocol":"-1","to_port":1},{"cidr_blocks":["0.0.0.0/0"],"from_port":443,"protocol":"tcp","to_port":443}]},
+		"after_unknown":{}}}`))
+	want := strings.Join([]string{
+		`+ egress[0].cidr_blocks[0]:  → "10.9.0.0/16"`,
+		`~ egress[0].to_port: 0 → 1`,
+		`- ingress[0].cidr_blocks[0]: "0.0.0.0/0" → `,
+		`- ingress[0].from_port: 22 → `,
+		`- ingress[0].protocol: "tcp" → `,
+		`- ingress[0].to_port: 22 → `,
+	}, "\n")
+	if got != want {
+		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // sensitiveStrings collects the strings a sensitivity mirror marks in a
 // value: what must never be shown.
 func sensitiveStrings(v, mirror any, marked bool) []string {

@@ -148,6 +148,11 @@ func gate(ctx context.Context, r *Run, p *PlanResult, a *applyRun, opts CloneOpt
 	// the risk: only the name approves it (the apply reviews again).
 	needsName := p.NeedsConfirmation() || p.Plan == nil
 	approved := opts.Confirm == name || !needsName && opts.AutoApprove
+	if opts.Confirm == name && r.Get(outConfirm) != name {
+		// Journaled as a name typed at the gate is: a confirmation given
+		// only to envbench resume is then found by a later resume's apply.
+		r.Set(outConfirm, name)
+	}
 	if !approved && opts.Ask != nil {
 		typed, err := approve(ctx, opts.Ask, Approval{Env: name, Pipeline: "clone", RunID: r.ID(),
 			Plan: p.Plan, Findings: p.Findings, NeedsName: needsName})

@@ -138,12 +138,11 @@ func showPlan(ctx context.Context, run *tf.Runner, planFile string) (*envs.Plan,
 // cloneApplyStep). The approval given to the run holds: the gate is passed
 // again with the run's own --auto-approve and --confirm.
 func ResumeClone(ctx context.Context, c *envs.Catalog, name, runID string, opts Options, sink func(Event)) (*CloneResult, error) {
-	return resumeClone(ctx, c, name, runID, opts, nil, sink)
+	return resumeClone(ctx, c, name, runID, opts, ResumeApproval{}, sink)
 }
 
-// resumeClone is ResumeClone with an Approver for a gate that did not
-// pass.
-func resumeClone(ctx context.Context, c *envs.Catalog, name, runID string, opts Options, ask Approver, sink func(Event)) (*CloneResult, error) {
+// resumeClone is ResumeClone with ap for a gate that did not pass.
+func resumeClone(ctx context.Context, c *envs.Catalog, name, runID string, opts Options, ap ResumeApproval, sink func(Event)) (*CloneResult, error) {
 	e, err := env(c, name)
 	if err != nil {
 		return nil, err
@@ -163,7 +162,10 @@ func resumeClone(ctx context.Context, c *envs.Catalog, name, runID string, opts 
 		if planFile == "" {
 			return Pipeline{}, fmt.Errorf("clone run %s: its journal has no %s argument", s.RunID, outPlanFile)
 		}
-		co := CloneOptions{Options: opts, Confirm: s.Args[outConfirm], AutoApprove: s.Args["auto-approve"] == "true", Ask: ask}
+		co := CloneOptions{Options: opts, Confirm: s.Args[outConfirm], AutoApprove: s.Args["auto-approve"] == "true" || ap.AutoApprove, Ask: ap.Ask}
+		if co.Confirm == "" {
+			co.Confirm = ap.Confirm
+		}
 		res = &CloneResult{RunID: s.RunID, Env: name, OutputsFile: envs.OutputsPath(c.Root, name),
 			Plan: &PlanResult{RunID: s.RunID, Env: name, Protected: e.Protected, PlanFile: planFile}}
 		a = newApplyRun(c, e, planFile, co.Confirm, opts)

@@ -125,6 +125,12 @@ func TestCloneGate(t *testing.T) {
 			if tc.ok != (err == nil) || err != nil && (!NeedsApproval(err) || !strings.Contains(err.Error(), tc.want)) {
 				t.Fatalf("gate: %v, want ok=%v %q", err, tc.ok, tc.want)
 			}
+			// A name that approves is journaled with the gate, for a
+			// resumed run's apply: given only to envbench resume, the
+			// run's arguments do not hold it.
+			if want := tc.opts.Confirm; tc.ok && want == tc.plan.Env && r.Get(outConfirm) != want {
+				t.Errorf("journaled confirmation %q, want %q", r.Get(outConfirm), want)
+			}
 		})
 	}
 }

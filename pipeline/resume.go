@@ -47,24 +47,46 @@ func FindRun(ctx context.Context, c *envs.Catalog, opts Options, runID string) (
 // ErrSucceeded for a run that finished, a *LockedError for one whose
 // process still runs.
 func Resume(ctx context.Context, c *envs.Catalog, runID string, opts Options, sink func(Event)) (env, kind string, err error) {
-	return ResumeAsking(ctx, c, runID, opts, nil, sink)
+	return ResumeApproving(ctx, c, runID, opts, ResumeApproval{}, sink)
 }
 
 // ResumeAsking is Resume with an Approver for a clone's gate or a
 // teardown's confirmation that did not pass before (see CloneOptions.Ask
 // and TeardownOptions.Ask); nil asks nothing, as Resume.
 func ResumeAsking(ctx context.Context, c *envs.Catalog, runID string, opts Options, ask Approver, sink func(Event)) (env, kind string, err error) {
+	return ResumeApproving(ctx, c, runID, opts, ResumeApproval{Ask: ask}, sink)
+}
+
+// ResumeApproval is what a resumed clone or teardown is given beyond its
+// journal, for a gate or a confirmation that did not pass before (a run
+// the TUI started, stopped while it waited for an answer): an Approver
+// to ask, or an approval given up front, as envbench resume's
+// --auto-approve and --confirm. What the journal holds wins over
+// AutoApprove and Confirm; they are ignored for other kinds.
+type ResumeApproval struct {
+	Ask Approver
+	// AutoApprove approves a clone's reviewed plan as clone's
+	// --auto-approve does: the apply reviews the plan again and refuses a
+	// high-risk one without the name.
+	AutoApprove bool
+	// Confirm is the environment's name, typed.
+	Confirm string
+}
+
+// ResumeApproving is Resume with ap for a clone's gate or a teardown's
+// confirmation.
+func ResumeApproving(ctx context.Context, c *envs.Catalog, runID string, opts Options, ap ResumeApproval, sink func(Event)) (env, kind string, err error) {
 	env, kind, err = FindRun(ctx, c, opts, runID)
 	if err != nil {
 		return "", "", err
 	}
 	switch kind {
 	case "clone":
-		_, err = resumeClone(ctx, c, env, runID, opts, ask, sink)
+		_, err = resumeClone(ctx, c, env, runID, opts, ap, sink)
 	case "with":
 		_, err = ResumeWith(ctx, c, env, runID, opts, sink)
 	case "teardown":
-		_, err = ResumeTeardown(ctx, c, env, runID, TeardownOptions{Options: opts, Ask: ask}, sink)
+		_, err = ResumeTeardown(ctx, c, env, runID, TeardownOptions{Options: opts, Ask: ap.Ask, Confirm: ap.Confirm}, sink)
 	case "plan", "apply":
 		_, err = NewEngine(c, opts, sink).Resume(ctx, env, runID, Builder(c, opts))
 	default:

@@ -147,8 +147,9 @@ func newTeardown(c *envs.Catalog, e *envs.Environment, opts TeardownOptions, sin
 // or was interrupted (Engine.Resume): its confirmation and dry run come
 // from the run's journal, finished steps are skipped, and the step it
 // stopped in is probed (destroy: the state is empty; sweep: nothing is
-// left to delete) before it runs again. opts' Confirm and DryRun are
-// ignored. A protected environment is refused as Teardown refuses it.
+// left to delete) before it runs again. opts' DryRun is ignored, and its
+// Confirm is used only when the run was given none (it was to be typed in
+// the TUI). A protected environment is refused as Teardown refuses it.
 func ResumeTeardown(ctx context.Context, c *envs.Catalog, name, runID string, opts TeardownOptions, sink func(Event)) (*TeardownResult, error) {
 	e, err := env(c, name)
 	if err != nil {
@@ -169,7 +170,10 @@ func ResumeTeardown(ctx context.Context, c *envs.Catalog, name, runID string, op
 			return Pipeline{}, fmt.Errorf("run %s is a %s run, not a teardown", s.RunID, s.Pipeline)
 		}
 		o := opts
-		o.Confirm, o.DryRun = s.Args["confirm"], s.Args["dry_run"] == "true"
+		o.DryRun = s.Args["dry_run"] == "true"
+		if given := s.Args["confirm"]; given != "" {
+			o.Confirm = given
+		}
 		t = newTeardown(c, e, o, sink)
 		t.eng = eng
 		t.res.RunID = s.RunID

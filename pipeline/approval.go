@@ -16,8 +16,9 @@ type Approval struct {
 	Env, Pipeline string
 	RunID         string
 	// Plan and Findings are the plan to approve and its risk review, most
-	// severe first; nil when a resumed run's plan was reviewed by an
-	// earlier process.
+	// severe first (a resumed clone reviews its saved plan again); nil
+	// when a resumed teardown's destroy plan was made by an earlier
+	// process.
 	Plan     *envs.Plan
 	Findings []envs.Finding
 	// NeedsName says the environment's name must be typed: a high-risk

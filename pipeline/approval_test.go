@@ -114,6 +114,38 @@ func TestCloneAskApproves(t *testing.T) {
 	}
 }
 
+// TestResumedGateReviewsAgain: a clone stopped at its gate (the TUI quit
+// while it asked) and resumed in another process asks again with the plan
+// reviewed again: the person sees what they approve, and a low-risk plan
+// needs no more than a yes.
+func TestResumedGateReviewsAgain(t *testing.T) {
+	terraform(t)
+	root := demo(t)
+	ctx, quit := context.WithCancel(context.Background())
+	defer quit()
+	res, err := Clone(ctx, open(t, root), "dev-alice", CloneOptions{Ask: func(ctx context.Context, _ Approval) (string, error) {
+		quit()
+		return "", ctx.Err()
+	}}, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("a clone whose question was not answered: %v", err)
+	}
+	yes := &answer{typed: ApprovalYes}
+	var rec recorder
+	if _, _, err := ResumeAsking(context.Background(), open(t, root), res.RunID, Options{}, yes.ask, rec.sink); err != nil {
+		t.Fatalf("resumed with a yes: %v\n%s", err, rec.logs())
+	}
+	if len(yes.asked) != 1 {
+		t.Fatalf("asked %d times, want once", len(yes.asked))
+	}
+	if a := yes.asked[0]; a.Plan == nil || a.Plan.Summary()[envs.ActionCreate] == 0 || a.NeedsName {
+		t.Errorf("the resumed gate asked %+v, want the plan reviewed again, a yes enough", a)
+	}
+	if n, _ := stateInstances(envs.WorkDir(root, "dev-alice")); n == 0 {
+		t.Error("the resumed clone applied nothing")
+	}
+}
+
 // TestTeardownAskConfirms: a teardown without --confirm asks, with the
 // destroy plan and the sweep's leftovers; a wrong name destroys nothing,
 // the name destroys it, and is journaled with the confirm step.

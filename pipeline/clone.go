@@ -104,7 +104,17 @@ func clonePipeline(c *envs.Catalog, e *envs.Environment, res *CloneResult, a *ap
 	steps = append(steps, HookSteps(c, e, config.PreDeploy)...)
 	steps = append(steps, plan.Steps...)
 	steps = append(steps, StepDef{Name: StepGate, Describe: func(context.Context, *Run) string { return "deciding whether the plan may be applied" },
-		Action: func(ctx context.Context, r *Run) error { return gate(ctx, r, res.Plan, a, opts) }})
+		Action: func(ctx context.Context, r *Run) error {
+			if res.Plan.Plan == nil && opts.Ask != nil {
+				// Resumed: an earlier process reviewed the plan. Review
+				// it again, so that the person sees what they approve
+				// and a low-risk plan needs no more than a yes.
+				if err := p.assess(ctx, r); err != nil {
+					return err
+				}
+			}
+			return gate(ctx, r, res.Plan, a, opts)
+		}})
 	// The apply's Terraform is the plan's when this process planned: one
 	// provider server for the whole run.
 	verify := a.pipeline().Steps[0]

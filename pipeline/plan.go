@@ -196,6 +196,31 @@ func (p *planRun) terraform(ctx context.Context, r *Run) (*tf.Runner, error) {
 	return p.tfRun, p.tfErr
 }
 
+// assess reads the saved plan back if this process has not (a run resumed
+// after show, or after its review) and reviews it: the findings, whether
+// they are high risk, and the report.
+func (p *planRun) assess(ctx context.Context, r *Run) error {
+	res := p.res
+	if err := p.readPlan(ctx, r); err != nil {
+		return err
+	}
+	res.Digest = r.Get(outDigest)
+	res.HasChanges = r.Get(outHasChanges) == "true"
+	var err error
+	if res.Interrupted, err = tf.ReadApplyRecord(r.Get(outWorkDir)); err != nil {
+		return err
+	}
+	rules := envs.RulesFor(p.c.Workspace, p.e.Environment)
+	res.Findings = envs.Review(res.Plan, rules, envs.ReviewContextOf(p.e, p.c.Now))
+	res.Findings = append(interruptedFindings(res.Interrupted), res.Findings...)
+	slices.SortStableFunc(res.Findings, envs.CompareFindings)
+	res.HighRisk = envs.HighRisk(res.Findings)
+	if res.Report, err = envs.NewReport(res.Plan, res.Findings, p.e.Name, envs.DiffOptions{SecretNames: rules.SecretNames}); err != nil {
+		return fmt.Errorf("build the plan's report: %w", err)
+	}
+	return nil
+}
+
 // readPlan reads the saved plan back, once.
 func (p *planRun) readPlan(ctx context.Context, r *Run) error {
 	if p.res.Plan != nil {
@@ -380,24 +405,10 @@ func (p *planRun) show(ctx context.Context, r *Run) error {
 
 func (p *planRun) review(ctx context.Context, r *Run) error {
 	res, name := p.res, p.e.Name
-	if err := p.readPlan(ctx, r); err != nil { // resumed after show
+	if err := p.assess(ctx, r); err != nil {
 		return err
 	}
-	res.Digest = r.Get(outDigest)
-	res.HasChanges = r.Get(outHasChanges) == "true"
 	dir := r.Get(outWorkDir)
-	var err error
-	if res.Interrupted, err = tf.ReadApplyRecord(dir); err != nil {
-		return err
-	}
-	rules := envs.RulesFor(p.c.Workspace, p.e.Environment)
-	res.Findings = envs.Review(res.Plan, rules, envs.ReviewContextOf(p.e, p.c.Now))
-	res.Findings = append(interruptedFindings(res.Interrupted), res.Findings...)
-	slices.SortStableFunc(res.Findings, envs.CompareFindings)
-	res.HighRisk = envs.HighRisk(res.Findings)
-	if res.Report, err = envs.NewReport(res.Plan, res.Findings, name, envs.DiffOptions{SecretNames: rules.SecretNames}); err != nil {
-		return fmt.Errorf("build the plan's report: %w", err)
-	}
 	t := ticket{RunID: r.ID(), Env: name, Digest: res.Digest, Config: r.Get(outConfig), WorkDir: dir, Created: p.opts.now().UTC(),
 		HighRisk: res.HighRisk, Protected: p.e.Protected, Summary: res.Plan.Summary().String()}
 	data, err := json.MarshalIndent(t, "", "  ")

@@ -66,6 +66,9 @@ type State struct {
 	// LastSeq is the Seq of the last event applied; events at or below it
 	// are ignored, so a replayed journal and a live stream can overlap.
 	LastSeq int64
+	// resumed is when the run was last resumed (a RunStarted after the
+	// first): a step's time in a process does not run on in the next.
+	resumed time.Time
 }
 
 // NewState returns the state of a run no event has reached yet.
@@ -108,6 +111,8 @@ func (s *State) Apply(e pipeline.Event) {
 	case pipeline.RunStarted:
 		if s.Started.IsZero() {
 			s.Started = e.Time
+		} else {
+			s.resumed = e.Time
 		}
 		s.Env, s.RunID = e.Env, e.RunID
 		if e.Pipeline != "" {
@@ -131,7 +136,9 @@ func (s *State) Apply(e pipeline.Event) {
 		if e.Lane == "" {
 			st.Status, st.Message = StatusRunning, ""
 			st.RetryAt, st.Finished = time.Time{}, time.Time{}
-			if st.Started.IsZero() {
+			// Retries count from the first attempt; a step run again in
+			// a resumed run, from its start there.
+			if st.Started.IsZero() || st.Started.Before(s.resumed) {
 				st.Started = e.Time
 			}
 		} else if st.Status == StatusPending {
@@ -159,7 +166,18 @@ func (s *State) Apply(e pipeline.Event) {
 		if e.Lane != "" {
 			return
 		}
-		st.Status, st.Finished, st.Message = finalStatus(e.Kind), e.Time, e.Message
+		// A step a resumed run skips because it finished before keeps
+		// the time it took then; one it finds done that was in flight
+		// when the earlier process stopped has no time of its own.
+		switch {
+		case e.Kind != pipeline.StepSkipped:
+			st.Finished = e.Time
+		case st.Finished.IsZero() && st.Started.Before(s.resumed):
+			st.Started, st.Finished = e.Time, e.Time
+		case st.Finished.IsZero():
+			st.Finished = e.Time
+		}
+		st.Status, st.Message = finalStatus(e.Kind), e.Message
 		st.RetryAt = time.Time{}
 		if e.Kind == pipeline.StepFinished {
 			st.Fraction = 1

@@ -165,3 +165,52 @@ func TestPaneFollowsTailUnlessScrolled(t *testing.T) {
 		t.Errorf("scrolled past the tail: bottom %d, want following", p.Bottom)
 	}
 }
+
+// TestResumedStepsKeepTheirOwnTime: in a resumed run, a step that
+// finished before and is skipped keeps the time it took; a step run again
+// counts from its start in the resumed run, not from the earlier
+// process's; one found done that was in flight has no time of its own.
+func TestResumedStepsKeepTheirOwnTime(t *testing.T) {
+	s := NewState("r1")
+	s.Apply(ev(1, pipeline.RunStarted, "", 0))
+	s.Apply(ev(2, pipeline.StepStarted, pipeline.StepLock, 0))
+	s.Apply(ev(3, pipeline.StepFinished, pipeline.StepLock, time.Second))
+	s.Apply(ev(4, pipeline.StepStarted, pipeline.StepPlan, time.Second))
+	s.Apply(ev(5, pipeline.StepFinished, pipeline.StepPlan, 4*time.Second))
+	s.Apply(ev(6, pipeline.StepStarted, pipeline.StepGate, 4*time.Second))
+	s.Apply(ev(7, pipeline.StepStarted, pipeline.StepApply, 5*time.Second))
+	s.Apply(ev(8, pipeline.RunFinished, "", 6*time.Second))
+
+	// Resumed ten minutes later.
+	s.Apply(ev(9, pipeline.RunStarted, "", 10*time.Minute))
+	s.Apply(ev(10, pipeline.StepStarted, pipeline.StepLock, 10*time.Minute))
+	s.Apply(ev(11, pipeline.StepFinished, pipeline.StepLock, 10*time.Minute+2*time.Second))
+	s.Apply(ev(12, pipeline.StepSkipped, pipeline.StepPlan, 10*time.Minute+2*time.Second))
+	s.Apply(ev(13, pipeline.StepStarted, pipeline.StepGate, 10*time.Minute+2*time.Second))
+	s.Apply(ev(14, pipeline.StepFinished, pipeline.StepGate, 10*time.Minute+5*time.Second))
+	s.Apply(ev(15, pipeline.StepSkipped, pipeline.StepApply, 10*time.Minute+5*time.Second))
+	now := t0.Add(11 * time.Minute)
+	for _, c := range []struct {
+		step pipeline.Step
+		want time.Duration
+	}{
+		{pipeline.StepLock, 2 * time.Second},
+		{pipeline.StepPlan, 3 * time.Second},
+		{pipeline.StepGate, 3 * time.Second},
+		{pipeline.StepApply, 0},
+	} {
+		if got := s.step(c.step).Elapsed(now); got != c.want {
+			t.Errorf("%s took %s, want %s", c.step, got, c.want)
+		}
+	}
+	// Retries within one process count from the first attempt.
+	r := NewState("r2")
+	r.Apply(ev(1, pipeline.RunStarted, "", 0))
+	r.Apply(ev(2, pipeline.StepStarted, pipeline.StepInit, 0))
+	r.Apply(ev(3, pipeline.AttemptFailed, pipeline.StepInit, time.Second))
+	r.Apply(ev(4, pipeline.StepStarted, pipeline.StepInit, 5*time.Second))
+	r.Apply(ev(5, pipeline.StepFinished, pipeline.StepInit, 6*time.Second))
+	if got := r.step(pipeline.StepInit).Elapsed(now); got != 6*time.Second {
+		t.Errorf("a retried step took %s, want 6s from its first attempt", got)
+	}
+}

@@ -443,17 +443,19 @@ func (w *differ) listLCS(b, a, bSens, aSens int32) {
 	}
 	for k := base; k < len(w.pairs); k++ {
 		p := w.pairs[k]
+		// The path names the element after, or before when it is gone.
+		at := p.a
+		if at < 0 {
+			at = p.b
+		}
 		bv, av, bs, as := absent, absent, absent, absent
-		at := int(p.a)
 		if p.b >= 0 {
 			bv, bs = bAt(int(p.b)), t.childIndex(bSens, int(p.b))
-			at = int(p.b)
 		}
 		if p.a >= 0 {
 			av, as = aAt(int(p.a)), t.childIndex(aSens, int(p.a))
-			at = int(p.a)
 		}
-		w.into(index(at), bv, av, absent, bs, as, false)
+		w.into(index(int(at)), bv, av, absent, bs, as, false)
 	}
 	w.pairs = w.pairs[:base]
 }

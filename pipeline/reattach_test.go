@@ -11,10 +11,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
-
-	"github.com/envbench/envbench/envs"
-	"github.com/envbench/envbench/internal/testkit"
 )
 
 // countingProvider is a stand-in envbench binary that records the pid of
@@ -65,14 +61,11 @@ func alive(pid int) bool {
 // has ended; run by hand from the mirror, Terraform would start the
 // provider for each of its phases.
 func TestSimulatedPlanStartsTheProviderOnce(t *testing.T) {
-	testkit.Terraform(t)
+	terraform(t)
 	ctx := context.Background()
-	root := testkit.CopyExample(t, "demo")
+	root := demo(t)
 	binary, starts := countingProvider(t)
-	c, err := envs.Open(root, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := open(t, root)
 	opts := Options{ProviderBinary: binary}
 	for i := range 2 { // the first plan inits, the second skips init
 		before := len(starts())
@@ -98,14 +91,11 @@ func TestSimulatedPlanStartsTheProviderOnce(t *testing.T) {
 // TestSimulatedPlansOnTwoEnvironmentsAtOnce: each run has its own
 // provider server, and both plans succeed.
 func TestSimulatedPlansOnTwoEnvironmentsAtOnce(t *testing.T) {
-	testkit.Terraform(t)
+	terraform(t)
 	ctx := context.Background()
-	root := testkit.CopyExample(t, "demo")
+	root := demo(t)
 	binary, starts := countingProvider(t)
-	c, err := envs.Open(root, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := open(t, root)
 	opts := Options{ProviderBinary: binary}
 	names := []string{"qa", "load-test"}
 	errs := make([]error, len(names))
@@ -137,14 +127,11 @@ func TestSimulatedPlansOnTwoEnvironmentsAtOnce(t *testing.T) {
 // TestSimulatedCloneStartsTheProviderOnce: a clone's plan and apply use
 // one provider server, stopped when the run ends.
 func TestSimulatedCloneStartsTheProviderOnce(t *testing.T) {
-	testkit.Terraform(t)
+	terraform(t)
 	ctx := context.Background()
-	root := testkit.CopyExample(t, "demo")
+	root := demo(t)
 	binary, starts := countingProvider(t)
-	c, err := envs.Open(root, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := open(t, root)
 	res, err := Clone(ctx, c, "dev-alice", CloneOptions{Options: Options{ProviderBinary: binary}, AutoApprove: true}, nil)
 	if err != nil {
 		t.Fatal(err)

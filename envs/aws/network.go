@@ -143,8 +143,7 @@ func (n *network) CreateSecurityGroup(ctx context.Context, vpcID, name, descript
 		arn = n.loc.arn("ec2", "security-group/"+id)
 	}
 	// AWS gives every new group of a VPC its default egress rule.
-	egress := []cloud.Rule{{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}}
-	return cloud.SecurityGroup{ID: id, ARN: arn, VPCID: vpcID, Name: name, Egress: egress, Tags: copyTags(tags)}, nil
+	return cloud.SecurityGroup{ID: id, ARN: arn, VPCID: vpcID, Name: name, Egress: cloud.DefaultEgress(), Tags: copyTags(tags)}, nil
 }
 
 func (n *network) AuthorizeIngress(ctx context.Context, groupID string, r cloud.Rule) error {

@@ -14,6 +14,7 @@ package cloud
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -117,6 +118,18 @@ type Rule struct {
 	FromPort int
 	ToPort   int
 	CIDRs    []string
+}
+
+// Same reports whether r and o are the same rule: protocol, ports and
+// CIDR blocks in order.
+func (r Rule) Same(o Rule) bool {
+	return r.Protocol == o.Protocol && r.FromPort == o.FromPort && r.ToPort == o.ToPort && slices.Equal(r.CIDRs, o.CIDRs)
+}
+
+// DefaultEgress is the rule AWS gives every new security group of a VPC:
+// all traffic out, anywhere.
+func DefaultEgress() []Rule {
+	return []Rule{{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}}
 }
 
 // SecurityGroup is an EC2 security group.

@@ -24,14 +24,8 @@ type sgAttrs struct {
 	Description string       `json:"description"`
 	Ingress     []cloud.Rule `json:"ingress"`
 	// Egress is never nil once written: a group stored before egress was
-	// kept has none recorded, and reads with AWS's default (allEgress).
+	// kept has none recorded, and reads with AWS's default (cloud.DefaultEgress).
 	Egress []cloud.Rule `json:"egress"`
-}
-
-// allEgress is the rule AWS gives every new security group of a VPC:
-// all traffic out, anywhere.
-func allEgress() []cloud.Rule {
-	return []cloud.Rule{{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}}
 }
 
 // decodeSG is a group's attributes, with AWS's default egress for a group
@@ -42,7 +36,7 @@ func decodeSG(r *row) (sgAttrs, error) {
 		return sa, err
 	}
 	if sa.Egress == nil {
-		sa.Egress = allEgress()
+		sa.Egress = cloud.DefaultEgress()
 	}
 	return sa, nil
 }
@@ -229,10 +223,10 @@ func (a *Account) CreateSecurityGroup(ctx context.Context, vpcID, name, descript
 		}
 		id := "sg-" + h
 		r := &row{Account: a.id, Region: a.region, Type: typeSG, ID: id, ARN: a.ec2ARN("security-group", id), Parent: vpcID, Created: a.sim.now(), Tags: cloneTags(tags)}
-		if err := putRow(tx, r, sgAttrs{Name: name, Description: description, Egress: allEgress()}); err != nil {
+		if err := putRow(tx, r, sgAttrs{Name: name, Description: description, Egress: cloud.DefaultEgress()}); err != nil {
 			return result{}, err
 		}
-		g = cloud.SecurityGroup{ID: id, ARN: r.ARN, VPCID: vpcID, Name: name, Egress: allEgress(), Tags: r.Tags}
+		g = cloud.SecurityGroup{ID: id, ARN: r.ARN, VPCID: vpcID, Name: name, Egress: cloud.DefaultEgress(), Tags: r.Tags}
 		return result{
 			response:  map[string]any{"_return": true, "groupId": id, "securityGroupArn": r.ARN},
 			resources: []eventResource{{Type: typeSG, Name: id, ARN: r.ARN}},
@@ -281,10 +275,6 @@ func ruleParams(groupID string, r cloud.Rule) map[string]any {
 		"ipProtocol": r.Protocol, "fromPort": r.FromPort, "toPort": r.ToPort, "ipRanges": map[string]any{"items": ranges}}}}}
 }
 
-func sameRule(x, y cloud.Rule) bool {
-	return x.Protocol == y.Protocol && x.FromPort == y.FromPort && x.ToPort == y.ToPort && slices.Equal(x.CIDRs, y.CIDRs)
-}
-
 func (a *Account) changeRules(ctx context.Context, name, groupID string, rule cloud.Rule, dir direction, add bool) error {
 	o := op{service: "ec2", name: name, params: ruleParams(groupID, rule)}
 	return a.do(ctx, o, func(tx *sql.Tx) (result, error) {
@@ -313,7 +303,7 @@ func (a *Account) changeRules(ctx context.Context, name, groupID string, rule cl
 		if dir == egress {
 			rules = &sa.Egress
 		}
-		i := slices.IndexFunc(*rules, func(x cloud.Rule) bool { return sameRule(x, rule) })
+		i := slices.IndexFunc(*rules, func(x cloud.Rule) bool { return x.Same(rule) })
 		switch {
 		case add && i >= 0:
 			return result{}, apiError("InvalidPermission.Duplicate", nil, "the specified rule \"peer: %v, %s, from port: %d, to port: %d, ALLOW\" already exists", rule.CIDRs, rule.Protocol, rule.FromPort, rule.ToPort)

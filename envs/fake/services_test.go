@@ -113,7 +113,7 @@ func TestIngressRules(t *testing.T) {
 		t.Errorf("a duplicate group name: %v", err)
 	}
 	got := must[cloud.SecurityGroup](t)(a.SecurityGroup(ctx, sg.ID))
-	if len(got.Ingress) != 1 || !sameRule(got.Ingress[0], rule) {
+	if len(got.Ingress) != 1 || !got.Ingress[0].Same(rule) {
 		t.Errorf("ingress %+v", got.Ingress)
 	}
 	if err := a.RevokeIngress(ctx, sg.ID, rule); err != nil {
@@ -138,7 +138,7 @@ func TestEgressRules(t *testing.T) {
 		t.Helper()
 		return must[cloud.SecurityGroup](t)(a.SecurityGroup(ctx, sg.ID)).Egress
 	}
-	if got := egress(); len(got) != 1 || !sameRule(got[0], all) || len(sg.Egress) != 1 {
+	if got := egress(); len(got) != 1 || !got[0].Same(all) || len(sg.Egress) != 1 {
 		t.Errorf("a new group's egress %+v (created with %+v), want all traffic out", got, sg.Egress)
 	}
 	if err := a.AuthorizeEgress(ctx, sg.ID, all); err == nil || !strings.Contains(err.Error(), "InvalidPermission.Duplicate") {
@@ -157,7 +157,7 @@ func TestEgressRules(t *testing.T) {
 	if err := a.AuthorizeEgress(ctx, sg.ID, https); err != nil {
 		t.Fatal(err)
 	}
-	if got := egress(); len(got) != 1 || !sameRule(got[0], https) {
+	if got := egress(); len(got) != 1 || !got[0].Same(https) {
 		t.Errorf("egress %+v, want only %+v", got, https)
 	}
 	if got := must[cloud.SecurityGroup](t)(a.SecurityGroup(ctx, sg.ID)).Ingress; len(got) != 0 {
@@ -176,7 +176,7 @@ func TestEgressRules(t *testing.T) {
 	if _, err := s.db.Exec(`UPDATE resources SET attrs = json_remove(attrs, '$.egress') WHERE id = ?`, sg.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := egress(); len(got) != 1 || !sameRule(got[0], all) {
+	if got := egress(); len(got) != 1 || !got[0].Same(all) {
 		t.Errorf("a group stored without egress reads %+v, want all traffic out", got)
 	}
 }

@@ -202,14 +202,14 @@ func syncRules(ctx context.Context, c *client, g cloud.SecurityGroup, m *securit
 			return err
 		}
 		for _, r := range d.have {
-			if !slices.ContainsFunc(want, func(x cloud.Rule) bool { return sameRule(x, r) }) {
+			if !slices.ContainsFunc(want, func(x cloud.Rule) bool { return x.Same(r) }) {
 				if err := d.revoke(ctx, g.ID, r); err != nil {
 					return err
 				}
 			}
 		}
 		for _, r := range want {
-			if !slices.ContainsFunc(d.have, func(x cloud.Rule) bool { return sameRule(x, r) }) {
+			if !slices.ContainsFunc(d.have, func(x cloud.Rule) bool { return x.Same(r) }) {
 				if err := d.authorize(ctx, g.ID, r); err != nil {
 					return err
 				}
@@ -273,10 +273,6 @@ func rulesValue(ctx context.Context, rules []cloud.Rule) (types.Set, error) {
 		return v, fmt.Errorf("record the rules: %s", diagText(d))
 	}
 	return v, nil
-}
-
-func sameRule(x, y cloud.Rule) bool {
-	return x.Protocol == y.Protocol && x.FromPort == y.FromPort && x.ToPort == y.ToPort && slices.Equal(x.CIDRs, y.CIDRs)
 }
 
 func diagText(d diag.Diagnostics) string {

@@ -461,7 +461,7 @@ func TestSimOpenPortIsDrift(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (cloud.Rule{Protocol: "tcp", FromPort: 5432, ToPort: 5432, CIDRs: []string{"10.0.0.0/16"}}); len(g.Ingress) != 1 || !sameRule(g.Ingress[0], want) {
+	if want := (cloud.Rule{Protocol: "tcp", FromPort: 5432, ToPort: 5432, CIDRs: []string{"10.0.0.0/16"}}); len(g.Ingress) != 1 || !g.Ingress[0].Same(want) {
 		t.Errorf("after apply, the group's ingress is %+v, want only %+v", g.Ingress, want)
 	}
 	w.terraform([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, 0)
@@ -515,10 +515,10 @@ resource "aws_security_group" "locked" {
 	}
 	all := cloud.Rule{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}
 	https := cloud.Rule{Protocol: "tcp", FromPort: 443, ToPort: 443, CIDRs: []string{"10.100.0.0/20"}}
-	if got := egressOf("aws_security_group.app"); len(got) != 1 || !sameRule(got[0], all) {
+	if got := egressOf("aws_security_group.app"); len(got) != 1 || !got[0].Same(all) {
 		t.Errorf("a group without egress in its configuration has egress %+v, want AWS's default %+v", got, all)
 	}
-	if got := egressOf("aws_security_group.locked"); len(got) != 1 || !sameRule(got[0], https) {
+	if got := egressOf("aws_security_group.locked"); len(got) != 1 || !got[0].Same(https) {
 		t.Errorf("a new group with declared egress has %+v, want only %+v", got, https)
 	}
 
@@ -549,7 +549,7 @@ resource "aws_security_group" "locked" {
 	// the default and the hand-made rule both go.
 	w.write(config("\n  egress {\n    protocol    = \"tcp\"\n    from_port   = 443\n    to_port     = 443\n    cidr_blocks = [\"10.100.0.0/20\"]\n  }"))
 	w.terraform([]string{"apply", "-auto-approve", "-input=false", "-no-color"})
-	if got := egressOf("aws_security_group.app"); len(got) != 1 || !sameRule(got[0], https) {
+	if got := egressOf("aws_security_group.app"); len(got) != 1 || !got[0].Same(https) {
 		t.Errorf("after apply, the group's egress is %+v, want only %+v", got, https)
 	}
 	w.terraform([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, 0)
